@@ -1,0 +1,31 @@
+"""User-facing errors: each message says what happened and how to fix it.
+
+The CLI turns any :class:`FramingError` into a clean message and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+
+class FramingError(Exception):
+    """Base class for errors caused by input or set-up rather than by a bug."""
+
+
+class IngestError(FramingError):
+    """A source file could not be read into units."""
+
+
+class LabelFileError(FramingError):
+    """A labels file is missing, damaged or inconsistent."""
+
+
+class ModelError(FramingError):
+    """A model is missing, modified, or incompatible with this installation."""
+
+
+class NoTrainingDataError(FramingError):
+    """There are no labelled units to train on."""
+
+
+def no_model_message(path: str) -> str:
+    """The message shown when no trained model exists at ``path``."""
+    return f"No trained model at {path}. Run `make train` first (or set FRAMING_MODEL)."

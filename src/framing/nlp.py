@@ -1,0 +1,117 @@
+"""The spaCy stage: one place builds the ``Language``; a transformer exposes it to scikit-learn."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+import spacy
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+from spacy.language import Language
+
+from framing.errors import FramingError
+
+DEFAULT_PIPELINE = "blank:en"
+"""Blank English with a rule-based sentencizer and the lookup lemmatizer."""
+
+# Components of trained pipelines that the feature transformer does not need.
+_UNNEEDED_FOR_FEATURES = ("parser", "ner", "senter", "sentencizer", "textcat")
+
+
+@lru_cache(maxsize=4)
+def load_nlp(spacy_model: str = DEFAULT_PIPELINE) -> Language:
+    """Build (once per process) the spaCy pipeline named ``spacy_model``.
+
+    ``"blank:en"`` gives ``spacy.blank("en")`` plus a sentencizer and the lookup
+    lemmatizer from ``spacy-lookups-data``; any other name is loaded with
+    ``spacy.load`` (e.g. an installed ``en_core_web_sm``).
+
+    >>> nlp = load_nlp()
+    >>> [sent.text for sent in nlp("Budgets were cut. Staff left.").sents]
+    ['Budgets were cut.', 'Staff left.']
+    """
+    if spacy_model == DEFAULT_PIPELINE:
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer")
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        nlp.initialize()
+        return nlp
+    try:
+        nlp = spacy.load(spacy_model)
+    except OSError as exc:
+        raise FramingError(
+            f"Cannot load spaCy pipeline {spacy_model!r}: {exc}. Install it, or use "
+            f"the default {DEFAULT_PIPELINE!r}."
+        ) from exc
+    if not nlp.has_pipe("parser") and not nlp.has_pipe("senter") and not nlp.has_pipe("sentencizer"):
+        nlp.add_pipe("sentencizer")
+    return nlp
+
+
+@lru_cache(maxsize=4)
+def _lookup_lemmatizer(spacy_model: str) -> Callable[[str], str]:
+    """A memoised lower-case word -> lemma function from the pipeline's lookup table."""
+    table = load_nlp(spacy_model).get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    memo: dict[str, str] = {}
+
+    def lemma(word: str) -> str:
+        found = memo.get(word)
+        if found is None:
+            found = memo[word] = table.get(word, word)
+        return found
+
+    return lemma
+
+
+class SpacyLemmatizer(TransformerMixin, BaseEstimator):
+    """Turn raw texts into lower-cased lemma strings with spaCy, for vectorizers.
+
+    Stores only the pipeline's name, so it pickles small and rebuilds the
+    ``Language`` lazily (and once per process) after loading.
+
+    Parameters
+    ----------
+    spacy_model : str
+        Pipeline name, see :func:`load_nlp`.
+    batch_size : int
+        Texts per ``nlp.pipe`` batch.
+
+    >>> SpacyLemmatizer().fit([]).transform(["Social workers were blamed"])
+    ['social worker be blame']
+    >>> SpacyLemmatizer().fit([]).transform(["Budgets were cut"])
+    ['budget be cut']
+    """
+
+    def __init__(self, spacy_model: str = DEFAULT_PIPELINE, batch_size: int = 1000) -> None:
+        self.spacy_model = spacy_model
+        self.batch_size = batch_size
+
+    def fit(self, X: Iterable[str], y: object = None) -> SpacyLemmatizer:  # noqa: N803
+        """Check that the pipeline loads; no parameters are learned."""
+        load_nlp(self.spacy_model)
+        self.n_features_in_ = 1
+        self.is_fitted_ = True
+        return self
+
+    def transform(self, X: Iterable[str]) -> list[str]:  # noqa: N803
+        """Return one space-joined string of lower-case lemmas per text."""
+        check_is_fitted(self)
+        nlp = load_nlp(self.spacy_model)
+        texts = (str(text) for text in X)
+        if self.spacy_model == DEFAULT_PIPELINE:
+            # The lookup lemmatizer is a table look-up: memoised here, it costs
+            # far less than running the component token by token.
+            lemma = _lookup_lemmatizer(self.spacy_model)
+            docs = nlp.tokenizer.pipe(texts, batch_size=self.batch_size)
+            return [" ".join(lemma(tok.lower_) for tok in doc if not tok.is_space) for doc in docs]
+        disable = [name for name in _UNNEEDED_FOR_FEATURES if nlp.has_pipe(name)]
+        docs = nlp.pipe(texts, batch_size=self.batch_size, disable=disable)
+        return [" ".join(tok.lemma_.lower() for tok in doc if not tok.is_space) for doc in docs]
+
+    def __sklearn_tags__(self):  # noqa: D105
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = True
+        return tags
