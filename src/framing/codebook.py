@@ -26,10 +26,7 @@ DEFINITIONS: dict[str, str] = {
         "Responsibility lies with the level of resources: money, budgets, cuts, "
         "staffing, vacancies, caseloads, workload, time, pay, recruitment."
     ),
-    "none": (
-        "No attribution of responsibility for a failure, harm or problem, "
-        "and no remedy for one."
-    ),
+    "none": ("No attribution of responsibility for a failure, harm or problem, and no remedy for one."),
 }
 
 DECISION_PROCEDURE: tuple[str, ...] = (

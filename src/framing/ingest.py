@@ -179,8 +179,10 @@ def _is_heading(line: str) -> bool:
 
 
 def split_page(text: str, page_id: str, source: str) -> list[Document]:
-    """Split one page into documents: its posts (an archive page holds several),
-    and one document per numbered reader comment.
+    """Split one page into documents.
+
+    An archive page holds several posts, each a document; each numbered reader
+    comment is a document too, with its author and time in ``meta``.
     """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     posts: list[list[str]] = [[]]
@@ -285,7 +287,9 @@ def find_sources(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+            files = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+            )
             if not files:
                 raise IngestError(f"{path}: no {', '.join(SUPPORTED_SUFFIXES)} files in this folder.")
             found.extend(files)

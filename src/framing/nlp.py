@@ -19,7 +19,6 @@ DEFAULT_PIPELINE = "blank:en"
 _UNNEEDED_FOR_FEATURES = ("parser", "ner", "senter", "sentencizer", "textcat")
 
 
-@lru_cache(maxsize=4)
 def load_nlp(spacy_model: str = DEFAULT_PIPELINE) -> Language:
     """Build (once per process) the spaCy pipeline named ``spacy_model``.
 
@@ -31,6 +30,11 @@ def load_nlp(spacy_model: str = DEFAULT_PIPELINE) -> Language:
     >>> [sent.text for sent in nlp("Budgets were cut. Staff left.").sents]
     ['Budgets were cut.', 'Staff left.']
     """
+    return _build_nlp(spacy_model)
+
+
+@lru_cache(maxsize=4)
+def _build_nlp(spacy_model: str) -> Language:
     if spacy_model == DEFAULT_PIPELINE:
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
@@ -81,6 +85,7 @@ class SpacyLemmatizer(TransformerMixin, BaseEstimator):
     ['social worker be blame']
     >>> SpacyLemmatizer().fit([]).transform(["Budgets were cut"])
     ['budget be cut']
+
     """
 
     def __init__(self, spacy_model: str = DEFAULT_PIPELINE, batch_size: int = 1000) -> None:
@@ -109,7 +114,7 @@ class SpacyLemmatizer(TransformerMixin, BaseEstimator):
         docs = nlp.pipe(texts, batch_size=self.batch_size, disable=disable)
         return [" ".join(tok.lemma_.lower() for tok in doc if not tok.is_space) for doc in docs]
 
-    def __sklearn_tags__(self):  # noqa: D105
+    def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False

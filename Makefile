@@ -1,0 +1,56 @@
+# The workflow: ingest -> train -> evaluate. File targets skip unchanged steps.
+# `make train` and `make test` build .venv themselves on a fresh machine.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FRAMING := $(BIN)/framing
+STAMP := $(VENV)/.installed
+RAW := $(shell find data/raw -type f ! -name README.md 2>/dev/null)
+LABELS := $(wildcard data/labels/*.jsonl)
+UNITS := data/units.jsonl
+MODEL := models/framing.joblib
+
+.PHONY: help setup units train evaluate test lint format benchmark clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(STAMP)  ## Create .venv and install framing with its dev tools
+
+$(UNITS): $(STAMP) $(RAW)
+	$(FRAMING) ingest data/raw --output $@
+
+units: $(UNITS)  ## Ingest data/raw into data/units.jsonl
+
+$(MODEL): $(STAMP) $(UNITS) $(LABELS)
+	$(FRAMING) train --labels-dir data/labels --units $(UNITS) --output $@ --jobs 2 --quiet
+
+train: $(MODEL)  ## Train the model on data/labels and show its cross-validated scores
+	@$(FRAMING) info $(MODEL)
+
+evaluate: $(MODEL)  ## Write the evaluation reports to reports/
+	$(FRAMING) evaluate --labels-dir data/labels --units $(UNITS) --jobs 2
+
+test: $(STAMP)  ## Run the test suite
+	$(BIN)/pytest
+
+lint: $(STAMP)  ## Check code style with ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)  ## Reformat the code with ruff
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+benchmark: $(MODEL)  ## Measure prediction throughput and memory
+	$(BIN)/python benchmarks/predict_throughput.py
+
+clean:  ## Remove generated files (keeps .venv and labels)
+	rm -rf $(UNITS) models/*.joblib models/*.json reports .pytest_cache

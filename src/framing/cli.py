@@ -1,0 +1,247 @@
+"""The ``framing`` command line: thin commands over the library's functions."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from framing.codebook import LABELS
+from framing.errors import FramingError
+from framing.nlp import DEFAULT_PIPELINE
+
+app = typer.Typer(
+    help="Measure how responsibility is framed: individual-blame, systemic-failure, resource or none.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console(stderr=True, soft_wrap=True)
+
+SpacyOption = Annotated[
+    str,
+    typer.Option(
+        help="spaCy pipeline: 'blank:en' (rules + lookups) or an installed one, e.g. en_core_web_sm."
+    ),
+]
+LabelsDirOption = Annotated[Path, typer.Option(help="Folder of annotator files and gold.jsonl.")]
+UnitsOption = Annotated[Path, typer.Option(help="Units file written by `framing ingest`.")]
+SeedOption = Annotated[int, typer.Option(help="Random seed for folds and models.")]
+
+
+def run(function, *args, **kwargs):
+    """Call ``function``; show a :class:`FramingError` as a message and exit 1."""
+    try:
+        return function(*args, **kwargs)
+    except FramingError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def ingest(
+    sources: Annotated[
+        list[Path], typer.Argument(help="Folders or files (.txt .md .html .jsonl .csv .parquet).")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Units file to write (JSON Lines).")] = Path(
+        "data/units.jsonl"
+    ),
+    text_column: Annotated[str, typer.Option(help="Text column of JSONL/CSV/Parquet tables.")] = "text",
+    id_column: Annotated[
+        str, typer.Option(help="Id column of tables, used in document ids when present.")
+    ] = "id",
+    comments: Annotated[
+        bool, typer.Option("--comments", help="Treat each table row as one reader comment, kept whole.")
+    ] = False,
+    spacy_model: SpacyOption = DEFAULT_PIPELINE,
+) -> None:
+    """Read documents, drop boilerplate, and write sentence and comment units."""
+    from framing.ingest import find_sources
+    from framing.ingest import ingest as ingest_paths
+
+    files = run(find_sources, sources)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("ingesting", total=len(files))
+
+        def advance(path: Path) -> None:
+            progress.update(task, advance=1, description=f"ingesting {path.name}")
+
+        report = run(
+            ingest_paths, files, output, text_column, id_column, comments, spacy_model, on_file=advance
+        )
+    for error in report.errors:
+        console.print(f"[bold red]error:[/] {error}")
+    console.print(f"{report.units} units from {report.files} file(s) written to {output}")
+    if report.errors:
+        console.print(f"{len(report.errors)} file(s) could not be read; their units are missing.")
+        raise typer.Exit(1)
+
+
+@app.command()
+def train(
+    labels_dir: LabelsDirOption = Path("data/labels"),
+    units: UnitsOption = Path("data/units.jsonl"),
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model file to write.")] = Path(
+        "models/framing.joblib"
+    ),
+    seed: SeedOption = 13,
+    spacy_model: SpacyOption = DEFAULT_PIPELINE,
+    jobs: Annotated[int, typer.Option(help="Parallel fits during model selection.")] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the scores table.")] = False,
+) -> None:
+    """Choose hyper-parameters by grouped CV, fit on all labels, and save the model."""
+    from framing.train import train as train_model
+
+    with console.status("training (grouped cross-validation over the parameter grid)"):
+        metadata = run(train_model, labels_dir, output, units, seed, spacy_model, jobs)
+    console.print(f"model written to {output} ({metadata['model_id']})")
+    if not quiet:
+        print_model_summary(metadata)
+
+
+def print_model_summary(metadata: dict) -> None:
+    """Print training data counts and cross-validated scores of a model."""
+    cv = metadata["cv"]
+    score = f"{cv['macro_f1_mean']:.3f} ± {cv['macro_f1_std']:.3f}"
+    table = Table(title=f"{metadata['model_id']}: grouped CV macro-F1 {score}")
+    table.add_column("label")
+    table.add_column("training units", justify="right")
+    for label in LABELS:
+        table.add_row(label, str(metadata["units_per_label"][label]))
+    Console().print(table)
+    console.print(
+        f"trained on {metadata['training_units']} units from {metadata['training_documents']} documents: "
+        f"{metadata['training_source']}\n{cv['protocol']}; best {cv['best_params']}\n{cv['note']}",
+    )
+
+
+@app.command()
+def info(
+    model: Annotated[
+        Path | None, typer.Argument(help="Model file (default: $FRAMING_MODEL or models/).")
+    ] = None,
+) -> None:
+    """Show a trained model's metadata and cross-validated scores."""
+    from framing.predict import load_model
+
+    loaded = run(load_model, model)
+    print_model_summary(loaded.metadata)
+
+
+def read_input_texts(source: Path | None, text_column: str) -> Iterator[str]:
+    """Texts from a file or standard input: one per line, or JSONL/CSV with a text column."""
+    if source is None or str(source) == "-":
+        yield from (line.rstrip("\n") for line in sys.stdin)
+        return
+    if not source.exists():
+        raise FramingError(f"{source}: no such file.")
+    suffix = source.suffix.lower()
+    with source.open(encoding="utf-8", newline="") as stream:
+        if suffix == ".jsonl":
+            for number, line in enumerate(stream, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise FramingError(f"{source}:{number}: not JSON ({exc}).") from exc
+                if not isinstance(record, dict) or text_column not in record:
+                    raise FramingError(f"{source}:{number}: no {text_column!r} field; use --text-column.")
+                yield str(record[text_column])
+        elif suffix == ".csv":
+            reader = csv.DictReader(stream)
+            if text_column not in (reader.fieldnames or []):
+                raise FramingError(
+                    f"{source}: no column {text_column!r} (columns: {', '.join(reader.fieldnames or [])}); "
+                    "use --text-column."
+                )
+            yield from (row[text_column] for row in reader)
+        else:
+            yield from (line.rstrip("\n") for line in stream)
+
+
+@app.command()
+def predict(
+    source: Annotated[
+        Path | None, typer.Argument(help="Text file (one text per line), .jsonl or .csv; '-' or none: stdin.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="JSON Lines output (default: stdout).")
+    ] = None,
+    text_column: Annotated[str, typer.Option(help="Text field of JSONL/CSV input.")] = "text",
+    model: Annotated[
+        Path | None, typer.Option(help="Model file (default: $FRAMING_MODEL or models/).")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(help="Texts per batch; memory stays flat.")] = 4096,
+) -> None:
+    """Label texts; write one JSON line per text with its label and probabilities."""
+    from framing.predict import iter_predict, load_model
+
+    loaded = run(load_model, model)
+    texts = read_input_texts(source, text_column)
+    out = output.open("w", encoding="utf-8") if output else sys.stdout
+    count = 0
+    try:
+        with Progress(console=console, transient=True, disable=output is None) as progress:
+            task = progress.add_task("predicting", total=None)
+            for text, prediction in _with_texts(texts, iter_predict, loaded, batch_size):
+                out.write(json.dumps({"text": text, **prediction.to_dict()}, ensure_ascii=False) + "\n")
+                count += 1
+                progress.update(task, completed=count)
+    except FramingError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    finally:
+        if output:
+            out.close()
+    if output:
+        console.print(f"{count} predictions written to {output}")
+
+
+def _with_texts(texts, predictor, model, batch_size):
+    """Pair each text with its prediction, streaming."""
+    from itertools import tee
+
+    for_model, for_output = tee(texts)
+    return zip(for_output, predictor(for_model, model, batch_size), strict=True)
+
+
+@app.command()
+def evaluate(
+    labels_dir: LabelsDirOption = Path("data/labels"),
+    units: UnitsOption = Path("data/units.jsonl"),
+    output_dir: Annotated[Path, typer.Option(help="Folder for metrics.json and report.md.")] = Path(
+        "reports"
+    ),
+    seed: SeedOption = 13,
+    jobs: Annotated[int, typer.Option(help="Parallel outer folds.")] = 1,
+) -> None:
+    """Score the model by grouped nested cross-validation and write reports."""
+    from framing.evaluate import evaluate as evaluate_model
+
+    with console.status("evaluating (nested grouped cross-validation)"):
+        metrics = run(evaluate_model, labels_dir, units, output_dir, seed, jobs)
+    table = Table(title=f"{metrics['protocol']}")
+    for column in ("label", "precision", "recall", "F1", "support"):
+        table.add_column(column, justify="left" if column == "label" else "right")
+    for label, row in metrics["per_label"].items():
+        table.add_row(
+            label, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"])
+        )
+    Console().print(table)
+    console.print(
+        f"macro-F1 {metrics['macro_f1']:.3f}, accuracy {metrics['accuracy']:.3f}; "
+        f"report: {Path(output_dir) / 'report.md'}",
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,204 @@
+"""Label storage: append-only JSON Lines decisions, one file per annotator, plus ``gold.jsonl``.
+
+Each line is one decision (:class:`LabelRecord`). Appends are flushed and
+fsynced before :func:`append_records` returns, so an acknowledged decision
+survives a crash. The latest decision per (annotator, unit) wins; a decision
+whose ``label`` is ``null`` retracts the unit (an undo). A damaged line is
+reported with its file and line number, and the other lines still load.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+
+from framing.codebook import CODEBOOK_VERSION, LABELS
+from framing.errors import LabelFileError, NoTrainingDataError
+
+GOLD_FILE = "gold.jsonl"
+ANNOTATOR_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_append_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class LabelRecord:
+    """One labelling decision.
+
+    ``label`` is ``None`` for a retraction (undo). ``note`` holds an
+    adjudicator's one-line rationale. ``doc_id`` and ``kind`` are copied from
+    the unit so that a labels file alone supports grouped evaluation.
+    """
+
+    unit_id: str
+    text: str
+    label: str | None
+    annotator: str
+    codebook_version: str = CODEBOOK_VERSION
+    timestamp: str = ""
+    doc_id: str = ""
+    kind: str = ""
+    note: str = ""
+
+    def to_json(self) -> str:
+        """One JSON Lines record."""
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+
+def now() -> str:
+    """The current UTC time, ISO 8601 with seconds."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def check_annotator(name: str) -> str:
+    """Return ``name`` if it is a safe annotator id (it becomes a file name)."""
+    if not ANNOTATOR_NAME.match(name) or name == Path(GOLD_FILE).stem:
+        raise LabelFileError(
+            f"Invalid annotator name {name!r}: use letters, digits, '.', '_' or '-' "
+            f"(at most 64), and not {Path(GOLD_FILE).stem!r}."
+        )
+    return name
+
+
+def annotator_file(labels_dir: str | Path, annotator: str) -> Path:
+    """The append-only labels file of ``annotator`` in ``labels_dir``."""
+    return Path(labels_dir) / f"{check_annotator(annotator)}.jsonl"
+
+
+def append_records(path: str | Path, records: Iterable[LabelRecord]) -> None:
+    """Append ``records`` to ``path`` and fsync before returning."""
+    path = Path(path)
+    for record in records:
+        if record.label is not None and record.label not in LABELS:
+            raise LabelFileError(f"Unknown label {record.label!r} for unit {record.unit_id}.")
+    lines = "".join(record.to_json() + "\n" for record in records)
+    with _append_lock:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        created = not path.exists()
+        with path.open("a", encoding="utf-8") as stream:
+            stream.write(lines)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if created:
+            _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+@dataclass
+class LoadedLabels:
+    """Records read from one or more files, and the damaged lines that were skipped."""
+
+    records: list[LabelRecord]
+    problems: list[str]
+
+
+_FIELDS = {f.name for f in fields(LabelRecord)}
+_REQUIRED = {"unit_id", "text", "label", "annotator"}
+
+
+def read_records(path: str | Path) -> LoadedLabels:
+    """Read every decision in ``path``; damaged lines go to ``problems`` as ``file:line: why``."""
+    path = Path(path)
+    if not path.exists():
+        raise LabelFileError(f"{path}: no such labels file.")
+    records: list[LabelRecord] = []
+    problems: list[str] = []
+    with path.open(encoding="utf-8", errors="replace") as stream:
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                if not isinstance(data, dict):
+                    raise ValueError("not a JSON object")
+                missing = _REQUIRED - data.keys()
+                if missing:
+                    raise ValueError(f"missing {', '.join(sorted(missing))}")
+                if data["label"] is not None and data["label"] not in LABELS:
+                    raise ValueError(f"unknown label {data['label']!r}")
+                records.append(LabelRecord(**{k: v for k, v in data.items() if k in _FIELDS}))
+            except (json.JSONDecodeError, ValueError, TypeError) as exc:
+                problems.append(f"{path}:{number}: {exc}")
+    return LoadedLabels(records, problems)
+
+
+def latest(records: Iterable[LabelRecord]) -> dict[str, LabelRecord]:
+    """The latest decision per unit (for one annotator's records); retracted units dropped."""
+    current: dict[str, LabelRecord] = {}
+    for record in records:
+        current[record.unit_id] = record
+    return {unit_id: r for unit_id, r in current.items() if r.label is not None}
+
+
+def annotations_by_annotator(records: Iterable[LabelRecord]) -> dict[str, dict[str, LabelRecord]]:
+    """``{annotator: {unit_id: latest record}}``."""
+    grouped: dict[str, list[LabelRecord]] = {}
+    for record in records:
+        grouped.setdefault(record.annotator, []).append(record)
+    return {name: latest(group) for name, group in grouped.items()}
+
+
+def annotator_files(labels_dir: str | Path) -> list[Path]:
+    """Every annotator's labels file in ``labels_dir`` (not the gold file)."""
+    return sorted(p for p in Path(labels_dir).glob("*.jsonl") if p.name != GOLD_FILE)
+
+
+@dataclass
+class TrainingLabels:
+    """The labels a model is trained on and where they came from."""
+
+    records: list[LabelRecord]
+    source: str
+    problems: list[str]
+
+
+def training_labels(labels_dir: str | Path) -> TrainingLabels:
+    """Gold labels if ``gold.jsonl`` exists; otherwise the units all annotators agree on.
+
+    Raises :class:`NoTrainingDataError` when there is nothing to train on.
+    """
+    labels_dir = Path(labels_dir)
+    gold = labels_dir / GOLD_FILE
+    if gold.exists():
+        loaded = read_records(gold)
+        records = list(latest(loaded.records).values())
+        source = f"{gold} (adjudicated gold labels)"
+    else:
+        files = annotator_files(labels_dir)
+        loaded = LoadedLabels([], [])
+        for path in files:
+            one = read_records(path)
+            loaded.records.extend(one.records)
+            loaded.problems.extend(one.problems)
+        records = agreed(annotations_by_annotator(loaded.records))
+        source = (
+            f"{len(files)} annotator file(s) in {labels_dir}, units where all annotators agree "
+            "(no gold.jsonl yet)"
+        )
+    if not records:
+        raise NoTrainingDataError(
+            f"Nothing to train on: no labelled units in {labels_dir}. Label units with "
+            "`framing label --annotator NAME`, or import labels with `framing import`."
+        )
+    return TrainingLabels(records, source, loaded.problems)
+
+
+def agreed(by_annotator: dict[str, dict[str, LabelRecord]]) -> list[LabelRecord]:
+    """Units labelled the same by every annotator who labelled them."""
+    by_unit: dict[str, list[LabelRecord]] = {}
+    for decisions in by_annotator.values():
+        for unit_id, record in decisions.items():
+            by_unit.setdefault(unit_id, []).append(record)
+    return [rs[0] for rs in by_unit.values() if len({r.label for r in rs}) == 1]

@@ -1,0 +1,126 @@
+"""Prediction: ``framing.predict()`` and the streaming batch predictor behind ``framing predict``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import islice
+from pathlib import Path
+from typing import overload
+
+import numpy as np
+
+from framing.codebook import LABELS, NONE_LABEL
+from framing.persist import FramingModel
+from framing.persist import load_model as load_model_file
+
+MODEL_ENV = "FRAMING_MODEL"
+MODEL_FILE = Path("models") / "framing.joblib"
+BATCH_SIZE = 4096
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The predicted label of one text and the probability of each label (summing to 1)."""
+
+    label: str
+    probabilities: dict[str, float]
+
+    def to_dict(self) -> dict[str, object]:
+        """``{"label": ..., "probabilities": {...}}`` for JSON output."""
+        return {"label": self.label, "probabilities": self.probabilities}
+
+
+EMPTY_PREDICTION = Prediction(NONE_LABEL, {label: float(label == NONE_LABEL) for label in LABELS})
+"""What an empty or all-white-space text gets: ``none`` with probability 1."""
+
+
+def default_model_path() -> Path:
+    """``$FRAMING_MODEL``, else ``models/framing.joblib`` here or in the project checkout."""
+    if os.environ.get(MODEL_ENV):
+        return Path(os.environ[MODEL_ENV])
+    here = Path.cwd() / MODEL_FILE
+    project = Path(__file__).resolve().parents[2] / MODEL_FILE
+    return here if here.exists() or not project.exists() else project
+
+
+def load_model(path: str | Path | None = None) -> FramingModel:
+    """Load (once per file version) and verify a trained model.
+
+    ``path`` defaults to :func:`default_model_path`. Raises
+    :class:`framing.errors.ModelError` with a fix when it is missing or invalid.
+    """
+    resolved = Path(path) if path is not None else default_model_path()
+    stamp = resolved.stat().st_mtime_ns if resolved.exists() else 0
+    return _cached_model(str(resolved.resolve()), stamp)
+
+
+@lru_cache(maxsize=4)
+def _cached_model(path: str, stamp: int) -> FramingModel:
+    return load_model_file(path)
+
+
+def _check_texts(texts: Iterable[object]) -> Iterator[str]:
+    for index, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"Text {index} is {type(text).__name__} ({text!r:.60}), not str.")
+        yield text
+
+
+def iter_predict(
+    texts: Iterable[str], model: FramingModel | str | Path | None = None, batch_size: int = BATCH_SIZE
+) -> Iterator[Prediction]:
+    """Predict lazily, ``batch_size`` texts at a time: memory does not grow with the input."""
+    if not isinstance(model, FramingModel):
+        model = load_model(model)
+    classes = list(model.pipeline.classes_)
+    columns = [classes.index(label) if label in classes else None for label in LABELS]
+    checked = _check_texts(texts)
+    while batch := list(islice(checked, batch_size)):
+        filled = [i for i, text in enumerate(batch) if text.strip()]
+        probabilities = model.pipeline.predict_proba([batch[i] for i in filled]) if filled else None
+        rows = dict(zip(filled, range(len(filled)), strict=True))
+        for i in range(len(batch)):
+            if i not in rows:
+                yield EMPTY_PREDICTION
+                continue
+            row = probabilities[rows[i]]
+            values = [float(row[c]) if c is not None else 0.0 for c in columns]
+            yield Prediction(LABELS[int(np.argmax(values))], dict(zip(LABELS, values, strict=True)))
+
+
+@overload
+def predict(texts: str, model: FramingModel | str | Path | None = None) -> Prediction: ...
+@overload
+def predict(texts: Iterable[str], model: FramingModel | str | Path | None = None) -> list[Prediction]: ...
+def predict(
+    texts: str | Iterable[str], model: FramingModel | str | Path | None = None
+) -> Prediction | list[Prediction]:
+    """Label texts as individual-blame, systemic-failure, resource or none.
+
+    Parameters
+    ----------
+    texts : str or iterable of str
+        One text, or many.
+    model : FramingModel, path or None
+        A loaded model, a model file, or ``None`` for the default model.
+
+    Returns
+    -------
+    Prediction or list of Prediction
+        One per text: ``.label`` and ``.probabilities`` (all four labels, summing to 1).
+        Empty or white-space texts get ``none`` with probability 1.
+
+    Raises
+    ------
+    TypeError
+        When an item is not a string; the message names its position.
+
+    """
+    if isinstance(texts, str):
+        return next(iter_predict([texts], model))
+    if isinstance(texts, bytes):
+        raise TypeError("Texts must be str, not bytes: decode them first.")
+    return list(iter_predict(texts, model))

@@ -1,0 +1,85 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from framing.cli import app
+
+runner = CliRunner()
+COMMANDS = ["ingest", "train", "info", "predict", "evaluate"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
+
+
+def test_ingest_writes_units_and_reports_bad_files(tmp_path):
+    (tmp_path / "a.txt").write_text("The system failed. Nobody acted.\n")
+    (tmp_path / "b.txt").write_bytes(b"\xff\xfe bad")
+    out = tmp_path / "units.jsonl"
+    result = runner.invoke(app, ["ingest", str(tmp_path), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "b.txt: not valid UTF-8" in result.output
+    assert "Traceback" not in result.output
+    assert len(out.read_text().splitlines()) == 2
+
+
+def test_ingest_empty_folder_is_a_clean_error(tmp_path):
+    result = runner.invoke(app, ["ingest", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "no .txt" in result.output and "Traceback" not in result.output
+
+
+def test_predict_reads_stdin_and_writes_json_lines(model_path):
+    result = runner.invoke(app, ["predict", "--model", str(model_path)], input="The system failed.\n\n")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["text"] for r in rows] == ["The system failed.", ""]
+    assert rows[1]["label"] == "none"
+    assert all(abs(sum(r["probabilities"].values()) - 1) < 1e-9 for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("in.jsonl", '{"text": "Caseloads were too high."}\n'),
+        ("in.csv", "id,text\n1,Caseloads were too high.\n"),
+    ],
+)
+def test_predict_reads_tables(model_path, tmp_path, name, content):
+    source = tmp_path / name
+    source.write_text(content)
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["predict", str(source), "--model", str(model_path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows[0]["text"] == "Caseloads were too high."
+
+
+def test_predict_without_a_model_says_make_train(tmp_path):
+    result = runner.invoke(app, ["predict", "--model", str(tmp_path / "missing.joblib")], input="x\n")
+    assert result.exit_code == 1
+    assert "Run `make train` first" in result.output
+
+
+def test_predict_csv_without_text_column_is_a_clean_error(model_path, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("id,body\n1,hello\n")
+    result = runner.invoke(app, ["predict", str(source), "--model", str(model_path)])
+    assert result.exit_code == 1
+    assert "no column 'text'" in result.output
+
+
+def test_train_with_no_labels_says_so(tmp_path):
+    result = runner.invoke(app, ["train", "--labels-dir", str(tmp_path), "-o", str(tmp_path / "m.joblib")])
+    assert result.exit_code == 1
+    assert "Nothing to train on" in result.output
+
+
+def test_info_shows_scores(model_path):
+    result = runner.invoke(app, ["info", str(model_path)])
+    assert result.exit_code == 0
+    assert "grouped CV macro-F1" in result.output

@@ -1,0 +1,89 @@
+"""Training, persistence and prediction, end to end on the tiny labelled fixture."""
+
+import json
+
+import pytest
+
+import framing
+from framing.errors import ModelError, NoTrainingDataError
+from framing.persist import load_model, sha256_of
+from framing.train import load_labelled, train
+
+
+def test_trained_model_metadata(model_path):
+    metadata = json.loads(model_path.with_suffix(".json").read_text())
+    assert metadata["labels"] == list(framing.LABELS)
+    assert metadata["codebook_version"] == framing.CODEBOOK_VERSION
+    assert metadata["units_per_label"] == dict.fromkeys(framing.LABELS, 12)
+    assert metadata["sha256"] == sha256_of(model_path)
+    assert len(metadata["cv"]["macro_f1_folds"]) == 5
+    assert 0.0 <= metadata["cv"]["macro_f1_mean"] <= 1.0
+    assert {"scikit-learn", "spacy", "joblib"} <= metadata["libraries"].keys()
+
+
+def test_training_is_deterministic(labels_dir, model_path, tmp_path):
+    again = train(labels_dir, tmp_path / "again.joblib", units_path=None)
+    first = json.loads(model_path.with_suffix(".json").read_text())
+    assert again["cv"] == first["cv"]
+    assert again["training_data_sha256"] == first["training_data_sha256"]
+
+
+def test_model_learns_the_fixture(model_path):
+    predictions = framing.predict(
+        ["Budget cuts left the team without enough staff.", "The system failed this child."], model=model_path
+    )
+    assert [p.label for p in predictions] == ["resource", "systemic-failure"]
+
+
+def test_save_load_round_trip_gives_identical_predictions(model_path, model_copy):
+    texts = ["Caseloads were far too high.", "The council failed him.", "He was born in 2006."]
+    original = framing.predict(texts, model=model_path)
+    assert framing.predict(texts, model=load_model(model_copy)) == original
+
+
+def test_modified_model_is_refused(model_copy):
+    with model_copy.open("ab") as stream:
+        stream.write(b"\0")
+    with pytest.raises(ModelError, match="sha256 does not match"):
+        load_model(model_copy)
+
+
+def test_truncated_model_is_refused(model_copy):
+    data = model_copy.read_bytes()
+    model_copy.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelError, match="modified or truncated"):
+        load_model(model_copy)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("labels", ["blame", "none"], "trained for labels"),
+        ("libraries", {"scikit-learn": "0.24.2"}, "saved with scikit-learn 0.24.2"),
+    ],
+)
+def test_incompatible_model_is_refused(model_copy, field, value, message):
+    sidecar = model_copy.with_suffix(".json")
+    metadata = json.loads(sidecar.read_text())
+    metadata[field] = value
+    sidecar.write_text(json.dumps(metadata))
+    with pytest.raises(ModelError, match=message):
+        load_model(model_copy)
+
+
+def test_missing_model_says_run_make_train(tmp_path):
+    with pytest.raises(ModelError, match="Run `make train` first"):
+        framing.load_model(tmp_path / "none.joblib")
+
+
+def test_too_little_data_is_a_clear_error(tmp_path):
+    (tmp_path / "gold.jsonl").write_text(
+        json.dumps({"unit_id": "u", "text": "t", "label": "none", "annotator": "a", "doc_id": "d"}) + "\n"
+    )
+    with pytest.raises(NoTrainingDataError, match="Too little to train on"):
+        train(tmp_path, tmp_path / "m.joblib", units_path=None)
+
+
+def test_groups_come_from_records(labels_dir):
+    data = load_labelled(labels_dir)
+    assert len(data) == 48 and len(set(data.groups)) == 6
