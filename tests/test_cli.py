@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 from framing.cli import app
 
 runner = CliRunner()
-COMMANDS = ["ingest", "train", "info", "predict", "evaluate"]
+COMMANDS = ["ingest", "train", "info", "predict", "evaluate", "agreement"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

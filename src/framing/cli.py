@@ -243,5 +243,43 @@ def evaluate(
     )
 
 
+@app.command()
+def agreement(
+    files: Annotated[list[Path], typer.Argument(help="Labels files, one or more per annotator.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    limit: Annotated[int, typer.Option(help="How many disagreements to list (0: none, -1: all).")] = -1,
+) -> None:
+    """Cohen's kappa, Krippendorff's alpha, raw agreement and confusion between annotators."""
+    from framing.agreement import agreement_of_files
+
+    result = run(agreement_of_files, files)
+    for problem in result.problems:
+        console.print(f"[yellow]warning:[/] skipped damaged line {problem}")
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        return
+    out = Console()
+    out.print(f"annotators: {', '.join(result.annotators)}; units labelled by all: {result.units}")
+    out.print(f"raw agreement: {result.raw_agreement:.3f}")
+    for pair, kappa in result.cohen_kappa.items():
+        out.print(f"Cohen's kappa ({pair}): {kappa:.3f}")
+    out.print(f"Krippendorff's alpha (nominal): {result.krippendorff_alpha:.3f}")
+    for pair, matrix in result.confusion.items():
+        first, second = pair.split(" vs ")
+        table = Table(title=f"confusion: rows {first}, columns {second}")
+        table.add_column("")
+        for label in LABELS:
+            table.add_column(label, justify="right")
+        for label, row in zip(LABELS, matrix, strict=True):
+            table.add_row(label, *(str(v) for v in row))
+        out.print(table)
+    shown = result.disagreements if limit < 0 else result.disagreements[:limit]
+    if shown:
+        out.print(f"disagreements ({len(result.disagreements)}):")
+    for item in shown:
+        labels = ", ".join(f"{name}: {label}" for name, label in item["labels"].items())
+        out.print(f"- {item['unit_id']} [{labels}] {item['text'][:160]}", highlight=False, markup=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
