@@ -1,8 +1,10 @@
 """Throughput and memory of batch prediction on the seed sentences.
 
-Repeats the seed corpus's units to N texts (default 100,000), predicts them
-with the trained model on one core, and prints sentences per second and the
-peak resident memory. Also times the spaCy tokenizer alone for comparison.
+Repeats the seed corpus's sentences to N texts (default 100,000) and predicts
+them on one core with the trained model, then with the same model refitted
+with character n-grams switched on (the slower of the two configurations that
+`framing train` chooses between). Prints sentences per second, the spaCy
+tokenizer alone for comparison, and the peak resident memory.
 
 Usage: python benchmarks/predict_throughput.py [--n 100000] [--model models/framing.joblib]
 """
@@ -18,9 +20,22 @@ from itertools import cycle, islice
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from framing.ingest import read_units  # noqa: E402
-from framing.nlp import load_nlp  # noqa: E402
-from framing.predict import iter_predict, load_model  # noqa: E402
+from sklearn.base import clone
+
+from framing.ingest import read_units
+from framing.model import make_char_vectorizer
+from framing.nlp import load_nlp
+from framing.persist import FramingModel
+from framing.predict import iter_predict, load_model
+from framing.train import load_labelled
+
+
+def rate(texts: list[str], model: FramingModel) -> float:
+    """Sentences per second of ``iter_predict`` over ``texts``."""
+    list(iter_predict(texts[:1000], model))  # warm up caches
+    start = time.perf_counter()
+    count = sum(1 for _ in iter_predict(texts, model))
+    return count / (time.perf_counter() - start)
 
 
 def main() -> None:
@@ -35,21 +50,27 @@ def main() -> None:
     texts = list(islice(cycle(sentences), args.n))
     model = load_model(args.model)
     nlp = load_nlp()
-    list(iter_predict(texts[:1000], model))  # warm up caches
-
     start = time.perf_counter()
     for _ in nlp.tokenizer.pipe(texts, batch_size=1000):
         pass
-    tokenizer_seconds = time.perf_counter() - start
+    tokenizer_rate = len(texts) / (time.perf_counter() - start)
 
-    start = time.perf_counter()
-    count = sum(1 for _ in iter_predict(texts, model))
-    predict_seconds = time.perf_counter() - start
+    chars = model.metadata["cv"]["best_params"].get("features__chars") != "drop"
+    with_chars = clone(model.pipeline).set_params(features__chars=make_char_vectorizer())
+    data = load_labelled("data/labels", args.units)
+    with_chars.fit(data.texts, data.labels)
+
+    print(f"texts:                 {len(texts):,} ({len(sentences)} distinct seed sentences, repeated)")
+    print(f"spaCy tokenizer alone: {tokenizer_rate:,.0f} sentences/s")
+    print(
+        f"framing.predict:       {rate(texts, model):,.0f} sentences/s "
+        f"(trained model, character n-grams {'on' if chars else 'off'})"
+    )
+    print(
+        f"framing.predict:       {rate(texts, FramingModel(with_chars, model.metadata)):,.0f} sentences/s "
+        "(same model with character n-grams on)"
+    )
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-    print(f"texts:                 {count:,} ({len(sentences)} distinct seed sentences, repeated)")
-    print(f"spaCy tokenizer alone: {count / tokenizer_seconds:,.0f} sentences/s")
-    print(f"framing.predict:       {count / predict_seconds:,.0f} sentences/s ({predict_seconds:.1f} s, one core)")
     print(f"peak memory (RSS):     {peak_mib:,.0f} MiB")
 
 

@@ -149,3 +149,11 @@ def test_empty_folder_and_missing_path(tmp_path):
         find_sources([tmp_path])
     with pytest.raises(IngestError, match="no such file"):
         find_sources([tmp_path / "missing.txt"])
+
+
+def test_folder_readme_and_hidden_files_are_skipped(tmp_path):
+    (tmp_path / "README.md").write_text("# About this corpus\n\nThese files were collected in 2009.\n")
+    (tmp_path / ".notes.txt").write_text("Private notes.\n")
+    (tmp_path / "doc.txt").write_text("The system failed.\n")
+    assert find_sources([tmp_path]) == [tmp_path / "doc.txt"]
+    assert find_sources([tmp_path / "README.md"]) == [tmp_path / "README.md"]

@@ -281,15 +281,27 @@ def read_documents(
 # --------------------------------------------------------------------------- units
 
 
+def _is_corpus_file(path: Path) -> bool:
+    """A supported file that is not hidden and not the folder's README."""
+    name = path.name
+    return (
+        path.suffix.lower() in SUPPORTED_SUFFIXES
+        and not name.startswith(".")
+        and not name.upper().startswith("README")
+    )
+
+
 def find_sources(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand folders into their supported files (sorted); check that files exist."""
+    """Expand folders into their supported files (sorted); check that files exist.
+
+    In a folder, hidden files and README files (which describe the corpus) are
+    skipped; a file named explicitly is always read.
+    """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-            )
+            files = sorted(p for p in path.rglob("*") if p.is_file() and _is_corpus_file(p))
             if not files:
                 raise IngestError(f"{path}: no {', '.join(SUPPORTED_SUFFIXES)} files in this folder.")
             found.extend(files)

@@ -13,9 +13,11 @@ from collections.abc import Iterable
 from itertools import pairwise
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from framing.codebook import LABELS, NONE_LABEL
+from framing.features import count_matrix, ngram_columns
 
 LEXICON: dict[str, frozenset[str]] = {
     "individual-blame": frozenset(
@@ -50,6 +52,18 @@ LEXICON: dict[str, frozenset[str]] = {
 FRAMES = tuple(label for label in LABELS if label != NONE_LABEL)
 
 
+_ENTRIES = sorted({(entry, frame) for frame in FRAMES for entry in LEXICON[frame]})
+_ENTRY_COLUMNS = {entry: column for column, entry in enumerate(sorted({e for e, _ in _ENTRIES}))}
+_ENTRY_FRAMES = sp.csr_matrix(
+    (
+        np.ones(len(_ENTRIES)),
+        ([_ENTRY_COLUMNS[e] for e, _ in _ENTRIES], [FRAMES.index(f) for _, f in _ENTRIES]),
+    ),
+    shape=(len(_ENTRY_COLUMNS), len(FRAMES)),
+)
+"""Lexicon entry x frame indicator matrix, for counting hits of many texts at once."""
+
+
 def lexicon_counts(lemma_text: str) -> list[int]:
     """Keyword hits per frame (in :data:`FRAMES` order) in one lemma string."""
     tokens = lemma_text.split()
@@ -82,8 +96,10 @@ class LexiconCues(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: Iterable[str]) -> np.ndarray:  # noqa: N803
-        """One row of per-frame cue strengths per text."""
-        return np.log1p(np.array([lexicon_counts(text) for text in X], dtype=float).reshape(-1, len(FRAMES)))
+        """One row of per-frame cue strengths per text (same values as :func:`lexicon_counts`)."""
+        found = count_matrix(ngram_columns(X, _ENTRY_COLUMNS), len(_ENTRY_COLUMNS))
+        found.data[:] = 1  # each entry counts once per text
+        return np.log1p((found @ _ENTRY_FRAMES).toarray())
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """``lexicon=<frame>`` per column."""

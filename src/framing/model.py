@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from framing.features import LemmaTfidfVectorizer
 from framing.lexicon import LexiconCues
 from framing.nlp import DEFAULT_PIPELINE, SpacyLemmatizer
 
 SEED = 13
 
 
-def make_char_vectorizer() -> TfidfVectorizer:
+def make_char_vectorizer() -> LemmaTfidfVectorizer:
     """Character 2-4-grams within word boundaries, over the lemma text."""
-    return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2, sublinear_tf=True)
+    return LemmaTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2, sublinear_tf=True)
 
 
 def param_grid() -> dict[str, list[object]]:
@@ -42,7 +42,9 @@ def build_pipeline(
         [
             (
                 "words",
-                TfidfVectorizer(token_pattern=r"\S+", lowercase=False, ngram_range=(1, 2), sublinear_tf=True),
+                LemmaTfidfVectorizer(
+                    token_pattern=r"\S+", lowercase=False, ngram_range=(1, 2), sublinear_tf=True
+                ),
             ),
             ("chars", make_char_vectorizer()),
             ("lexicon", LexiconCues()),

@@ -8,7 +8,9 @@ from functools import lru_cache
 import spacy
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
+from spacy.attrs import IS_SPACE, LOWER
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from framing.errors import FramingError
 
@@ -54,18 +56,27 @@ def _build_nlp(spacy_model: str) -> Language:
 
 
 @lru_cache(maxsize=4)
-def _lookup_lemmatizer(spacy_model: str) -> Callable[[str], str]:
-    """A memoised lower-case word -> lemma function from the pipeline's lookup table."""
-    table = load_nlp(spacy_model).get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
-    memo: dict[str, str] = {}
+def _lookup_lemmatizer(spacy_model: str) -> Callable[[int], str]:
+    """A memoised lower-case-form hash -> lemma function from the lookup table."""
+    nlp = load_nlp(spacy_model)
+    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    strings = nlp.vocab.strings
+    memo: dict[int, str] = {}
 
-    def lemma(word: str) -> str:
-        found = memo.get(word)
+    def lemma(lower: int) -> str:
+        found = memo.get(lower)
         if found is None:
-            found = memo[word] = table.get(word, word)
+            word = strings[lower]
+            found = memo[lower] = table.get(word, word)
         return found
 
     return lemma
+
+
+def _word_forms(doc: Doc) -> list[int]:
+    """Hashes of the lower-case forms of a doc's non-space tokens."""
+    forms = doc.to_array([LOWER, IS_SPACE])
+    return forms[forms[:, 1] == 0, 0].tolist()
 
 
 class SpacyLemmatizer(TransformerMixin, BaseEstimator):
@@ -109,7 +120,7 @@ class SpacyLemmatizer(TransformerMixin, BaseEstimator):
             # far less than running the component token by token.
             lemma = _lookup_lemmatizer(self.spacy_model)
             docs = nlp.tokenizer.pipe(texts, batch_size=self.batch_size)
-            return [" ".join(lemma(tok.lower_) for tok in doc if not tok.is_space) for doc in docs]
+            return [" ".join(map(lemma, _word_forms(doc))) for doc in docs]
         disable = [name for name in _UNNEEDED_FOR_FEATURES if nlp.has_pipe(name)]
         docs = nlp.pipe(texts, batch_size=self.batch_size, disable=disable)
         return [" ".join(tok.lemma_.lower() for tok in doc if not tok.is_space) for doc in docs]

@@ -10,9 +10,8 @@ from itertools import islice
 from pathlib import Path
 from typing import overload
 
-import numpy as np
-
 from framing.codebook import LABELS, NONE_LABEL
+from framing.errors import ModelError
 from framing.persist import FramingModel
 from framing.persist import load_model as load_model_file
 
@@ -76,19 +75,20 @@ def iter_predict(
     if not isinstance(model, FramingModel):
         model = load_model(model)
     classes = list(model.pipeline.classes_)
-    columns = [classes.index(label) if label in classes else None for label in LABELS]
+    missing = [label for label in LABELS if label not in classes]
+    if missing:
+        raise ModelError(f"{model.path}: the model cannot predict {missing}. Retrain with `make train`.")
+    order = [classes.index(label) for label in LABELS]
     checked = _check_texts(texts)
     while batch := list(islice(checked, batch_size)):
         filled = [i for i, text in enumerate(batch) if text.strip()]
-        probabilities = model.pipeline.predict_proba([batch[i] for i in filled]) if filled else None
-        rows = dict(zip(filled, range(len(filled)), strict=True))
-        for i in range(len(batch)):
-            if i not in rows:
-                yield EMPTY_PREDICTION
-                continue
-            row = probabilities[rows[i]]
-            values = [float(row[c]) if c is not None else 0.0 for c in columns]
-            yield Prediction(LABELS[int(np.argmax(values))], dict(zip(LABELS, values, strict=True)))
+        predictions = [EMPTY_PREDICTION] * len(batch)
+        if filled:
+            probabilities = model.pipeline.predict_proba([batch[i] for i in filled])[:, order]
+            best = probabilities.argmax(axis=1).tolist()
+            for i, row, top in zip(filled, probabilities.tolist(), best, strict=True):
+                predictions[i] = Prediction(LABELS[top], dict(zip(LABELS, row, strict=True)))
+        yield from predictions
 
 
 @overload
