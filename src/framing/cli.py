@@ -6,6 +6,8 @@ import csv
 import json
 import sys
 from collections.abc import Iterator
+from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -279,6 +281,188 @@ def agreement(
     for item in shown:
         labels = ", ".join(f"{name}: {label}" for name, label in item["labels"].items())
         out.print(f"- {item['unit_id']} [{labels}] {item['text'][:160]}", highlight=False, markup=False)
+
+
+HostOption = Annotated[
+    str, typer.Option(help="Address to listen on. Anything but 127.0.0.1/localhost requires a token.")
+]
+PortOption = Annotated[int, typer.Option(help="Port to listen on (0: any free port).")]
+TokenOption = Annotated[
+    str | None,
+    typer.Option(help="Access token to require (default: none on 127.0.0.1, a random one elsewhere)."),
+]
+
+
+class Strategy(StrEnum):
+    """Which unit comes next."""
+
+    random = "random"
+    uncertainty = "uncertainty"
+
+
+class Format(StrEnum):
+    """Interchange formats."""
+
+    csv = "csv"
+    label_studio = "label-studio"
+    prodigy = "prodigy"
+    doccano = "doccano"
+
+
+def _announce(what: str, url: str) -> None:
+    console.print(f"{what}: open {url}  (Ctrl+C stops; every decision is saved as you make it)")
+
+
+@app.command()
+def label(
+    annotator: Annotated[
+        str, typer.Option(help="Your name; labels go to <labels-dir>/<name>.jsonl (letters, digits, . _ -).")
+    ],
+    source: Annotated[
+        Path, typer.Option(help="Units file from `framing ingest`, or a folder of documents to ingest now.")
+    ] = Path("data/units.jsonl"),
+    labels_dir: LabelsDirOption = Path("data/labels"),
+    strategy: Annotated[
+        Strategy,
+        typer.Option(
+            help="random: a seeded random order. uncertainty: a model retrained in the background "
+            "ranks units by uncertainty, mixed with random picks."
+        ),
+    ] = Strategy.random,
+    seed: Annotated[int, typer.Option(help="Seed of the random order and of the random picks.")] = 13,
+    retrain_every: Annotated[
+        int, typer.Option(min=1, help="With --strategy uncertainty: retrain after this many new labels.")
+    ] = 10,
+    random_fraction: Annotated[
+        float,
+        typer.Option(min=0.0, max=1.0, help="With --strategy uncertainty: share of random picks."),
+    ] = 0.2,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    token: TokenOption = None,
+) -> None:
+    """Label units one at a time in a local web app: keys 1-4 label, S skips, U undoes, ? shows the rules."""
+    from framing.session import LabellingSession, load_source
+    from framing.stream import Ranker
+    from framing.webapp import serve
+
+    units, errors = run(load_source, source)
+    for error in errors:
+        console.print(f"[yellow]warning:[/] {error}")
+    session = run(
+        LabellingSession,
+        units,
+        labels_dir,
+        annotator,
+        strategy.value,
+        seed,
+        random_fraction,
+        Ranker(every=retrain_every, seed=seed),
+    )
+    for problem in session.log.problems:
+        console.print(f"[yellow]warning:[/] skipped damaged line {problem}")
+    progress = session.state()["progress"]
+    what = f"{session.annotator} has labelled {progress['done']} of {progress['total']} units"
+    run(serve, session, host, port, token, announce=partial(_announce, what))
+
+
+@app.command()
+def review(
+    labels_dir: LabelsDirOption = Path("data/labels"),
+    units: Annotated[
+        Path, typer.Option(help="Units file, for the neighbouring sentences (optional).")
+    ] = Path("data/units.jsonl"),
+    adjudicator: Annotated[str, typer.Option(help="Name recorded on each gold label.")] = "adjudicator",
+    revisit: Annotated[
+        bool, typer.Option("--all", help="Walk every disagreement, also those already in gold.jsonl.")
+    ] = False,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    token: TokenOption = None,
+) -> None:
+    """Adjudicate disagreements in the web app: gold label (1-4), a note, Enter saves to gold.jsonl."""
+    from framing.ingest import read_units
+    from framing.review import ReviewSession
+    from framing.webapp import serve
+
+    context = run(read_units, units) if units.exists() else []
+    session = run(ReviewSession, labels_dir, context, adjudicator, revisit)
+    for problem in session.log.problems:
+        console.print(f"[yellow]warning:[/] skipped damaged line {problem}")
+    if not session.units:
+        console.print(f"No disagreements between the annotators in {labels_dir}.")
+        return
+    if not session.pending:
+        console.print(
+            f"All {len(session.units)} disagreements already have a gold label; use --all to revisit them."
+        )
+        return
+    what = f"{session.pending} of {len(session.units)} disagreements to adjudicate"
+    run(serve, session, host, port, token, announce=partial(_announce, what))
+
+
+@app.command("export")
+def export_command(
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="File format to write.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: standard output).")
+    ] = None,
+    annotator: Annotated[
+        str | None, typer.Option(help="Export this annotator's labels (default: units without labels).")
+    ] = None,
+    gold: Annotated[bool, typer.Option("--gold", help="Export the adjudicated gold labels.")] = False,
+    labelled_only: Annotated[
+        bool, typer.Option("--labelled-only", help="Only units that have a label.")
+    ] = False,
+    units: UnitsOption = Path("data/units.jsonl"),
+    labels_dir: LabelsDirOption = Path("data/labels"),
+) -> None:
+    """Write units with their labels as CSV, Label Studio JSON, Prodigy JSONL or doccano JSONL."""
+    from framing.ingest import read_units
+    from framing.interchange import LABEL_STUDIO_CONFIG, export_labels
+    from framing.labels import GOLD_FILE, annotator_file
+
+    if gold and annotator:
+        console.print("[bold red]error:[/] use either --annotator or --gold, not both.")
+        raise typer.Exit(1)
+    labels_file = labels_dir / GOLD_FILE if gold else None
+    if annotator:
+        labels_file = run(annotator_file, labels_dir, annotator)
+    text, count = run(export_labels, run(read_units, units), fmt.value, labels_file, labelled_only)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        console.print(f"{count} units written to {output}")
+    if fmt is Format.label_studio:
+        console.print(f"Label Studio labelling config for these tasks:\n{LABEL_STUDIO_CONFIG}", markup=False)
+
+
+@app.command("import")
+def import_command(
+    source: Annotated[Path, typer.Argument(help="File to import (.csv, Label Studio .json, .jsonl).")],
+    annotator: Annotated[
+        str, typer.Option(help="Whose labels these are; appended to <labels-dir>/<name>.jsonl.")
+    ],
+    fmt: Annotated[
+        Format | None, typer.Option("--format", "-f", help="File format (default: from name and content).")
+    ] = None,
+    units: UnitsOption = Path("data/units.jsonl"),
+    labels_dir: LabelsDirOption = Path("data/labels"),
+) -> None:
+    """Import labels; unknown unit ids or labels are reported by row, and then nothing is written."""
+    from framing.ingest import read_units
+    from framing.interchange import import_labels
+
+    fmt_name = fmt.value if fmt else None
+    report = run(import_labels, source, run(read_units, units), labels_dir, annotator, fmt_name)
+    for problem in report.problems:
+        console.print(f"[yellow]warning:[/] skipped damaged line {problem}")
+    console.print(
+        f"{report.imported} labels imported into {report.path}; {report.unchanged} already there, "
+        f"{report.unlabelled} rows without a label"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

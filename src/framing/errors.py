@@ -26,6 +26,22 @@ class NoTrainingDataError(FramingError):
     """There are no labelled units to train on."""
 
 
+class UnknownUnitError(FramingError):
+    """A unit id is not among the units being labelled or reviewed."""
+
+
+class UnknownLabelError(FramingError):
+    """A label is not one of the codebook's labels."""
+
+
+class NothingToUndoError(FramingError):
+    """An undo was asked for with no decision left to undo."""
+
+
+class InterchangeError(FramingError):
+    """An import or export file cannot be read, or holds rows that cannot be imported."""
+
+
 def no_model_message(path: str) -> str:
     """The message shown when no trained model exists at ``path``."""
     return f"No trained model at {path}. Run `make train` first (or set FRAMING_MODEL)."

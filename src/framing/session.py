@@ -1,0 +1,346 @@
+"""A labelling session: one current unit, durable decisions, skip, undo, resume and progress.
+
+Nothing here knows about HTTP; :mod:`framing.webapp` renders a session and
+passes its requests on. Each decision is appended to the annotator's file and
+fsynced (:func:`framing.labels.append_records`) before a method returns, so
+whatever a caller acknowledges is on disk. A restarted session resumes at the
+next unit without a decision.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from framing.codebook import LABELS
+from framing.errors import (
+    IngestError,
+    LabelFileError,
+    NothingToUndoError,
+    UnknownLabelError,
+    UnknownUnitError,
+)
+from framing.ingest import IngestReport, Unit, find_sources, iter_units, read_units
+from framing.labels import (
+    LabelRecord,
+    annotator_file,
+    append_records,
+    check_annotator,
+    latest,
+    now,
+    read_records,
+)
+from framing.model import SEED
+from framing.stream import (
+    POOL_SIZE,
+    RANDOM_FRACTION,
+    STRATEGIES,
+    Ranker,
+    is_random_pick,
+    pick_next,
+    seeded_order,
+)
+
+MAX_NOTE_LENGTH = 1000
+
+
+def load_source(source: str | Path) -> tuple[list[Unit], list[str]]:
+    """Units to label from a units file, or from a folder of documents ingested in memory.
+
+    Returns the units and the files of the folder that could not be read.
+    """
+    source = Path(source)
+    if source.is_dir():
+        report = IngestReport()
+        units = list(iter_units(find_sources([source]), report))
+        return units, report.errors
+    if not source.exists():
+        raise IngestError(
+            f"{source}: no such units file or folder. Run `framing ingest data/raw` (or `make units`), "
+            "or pass a folder of documents with --source."
+        )
+    return read_units(source), []
+
+
+def repair_tail(path: Path) -> None:
+    """End ``path`` with a newline, so a line cut short by a crash stays one damaged line.
+
+    Without it, the next appended decision would be glued to the damaged line
+    and lost with it.
+    """
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb+") as stream:
+        stream.seek(-1, os.SEEK_END)
+        if stream.read(1) != b"\n":
+            stream.write(b"\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+
+
+@contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the labels file ``path``: one session per file at a time."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as stream:
+        try:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LabelFileError(
+                f"{path} is in use by another labelling or review session. Stop that one first, "
+                "or label under another annotator name."
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_UN)
+
+
+class DecisionLog:
+    """One append-only labels file: its current decisions, durable appends, and undo.
+
+    An undo restores the state before the decision it undoes: the earlier
+    decision re-appended, or a retraction (``label`` ``None``). With
+    ``undo_from_file`` the undo history starts with the file's current
+    decisions, newest last, so an undo works after a restart.
+    """
+
+    def __init__(self, path: str | Path, undo_from_file: bool = True) -> None:
+        self.path = Path(path)
+        repair_tail(self.path)
+        records, self.problems = [], []
+        if self.path.exists():
+            loaded = read_records(self.path)
+            records, self.problems = loaded.records, loaded.problems
+        self.live: dict[str, LabelRecord] = latest(records)
+        self._undo: list[tuple[LabelRecord, LabelRecord | None]] = []
+        if undo_from_file:
+            last_line = {record.unit_id: line for line, record in enumerate(records)}
+            newest_last = sorted(self.live.values(), key=lambda record: last_line[record.unit_id])
+            self._undo = [(record, None) for record in newest_last]
+
+    @property
+    def can_undo(self) -> bool:
+        """Whether there is a decision to undo."""
+        return bool(self._undo)
+
+    @property
+    def decided_here(self) -> set[str]:
+        """The units of the decisions that can be undone (made in this session, or resumed)."""
+        return {record.unit_id for record, _ in self._undo}
+
+    def append(self, record: LabelRecord) -> None:
+        """Append ``record`` durably (fsynced) and make it the unit's current decision."""
+        previous = self.live.get(record.unit_id)
+        append_records(self.path, [record])
+        self.live[record.unit_id] = record
+        self._undo.append((record, previous))
+
+    def undo(self) -> LabelRecord:
+        """Undo the last decision durably; return the decision undone."""
+        if not self._undo:
+            raise NothingToUndoError("Nothing to undo: no decision left in this session.")
+        record, previous = self._undo[-1]
+        if previous is None:
+            restored = replace(record, label=None, note="", timestamp=now())
+        else:
+            restored = replace(previous, timestamp=now())
+        append_records(self.path, [restored])
+        self._undo.pop()
+        if previous is None:
+            self.live.pop(record.unit_id, None)
+        else:
+            self.live[record.unit_id] = restored
+        return record
+
+
+def check_decision(label: object, note: object) -> tuple[str, str]:
+    """The label and note of a decision, or :class:`UnknownLabelError` / ``ValueError``."""
+    if not isinstance(label, str) or label not in LABELS:
+        raise UnknownLabelError(f"Unknown label {label!r}; expected one of {', '.join(LABELS)}.")
+    if not isinstance(note, str) or len(note) > MAX_NOTE_LENGTH:
+        raise ValueError(f"A note must be text of at most {MAX_NOTE_LENGTH} characters.")
+    return label, note.strip()
+
+
+def unit_view(unit: Unit) -> dict[str, Any]:
+    """What the page shows of a unit: its text, neighbours and where it comes from."""
+    meta = unit.meta or {}
+    return {
+        "unit_id": unit.unit_id,
+        "text": unit.text,
+        "prev": unit.prev,
+        "next": unit.next,
+        "kind": unit.kind,
+        "doc_id": unit.doc_id,
+        "title": str(meta.get("title") or ""),
+        "author": str(meta.get("author") or ""),
+    }
+
+
+class Session:
+    """One annotator's pass over a set of units; subclasses say what is done and what comes next.
+
+    Every method takes one lock, so concurrent requests see and change the
+    state one at a time.
+    """
+
+    mode = ""
+
+    def __init__(self, log: DecisionLog, annotator: str, units: Sequence[Unit]) -> None:
+        self.log = log
+        self.annotator = annotator
+        self.units = {unit.unit_id: unit for unit in units}
+        self.skipped: set[str] = set()
+        self.current: str | None = None
+        self._lock = threading.Lock()
+
+    def state(self) -> dict[str, Any]:
+        """The current unit, progress, and what the page needs to show."""
+        with self._lock:
+            return self._state()
+
+    def decide(self, unit_id: object, label: object, note: object = "") -> dict[str, Any]:
+        """Record ``label`` for ``unit_id`` durably, move on, and return the new state."""
+        with self._lock:
+            unit = self._unit(unit_id)
+            label, note = check_decision(label, note)
+            self.log.append(
+                LabelRecord(
+                    unit_id=unit.unit_id,
+                    text=unit.text,
+                    label=label,
+                    annotator=self.annotator,
+                    timestamp=now(),
+                    doc_id=unit.doc_id,
+                    kind=unit.kind,
+                    note=note,
+                )
+            )
+            self.skipped.discard(unit.unit_id)
+            self._decided()
+            if self.current is None or self.current == unit.unit_id or self._is_done(self.current):
+                self.current = self._pick()
+            return self._state(saved=unit.unit_id)
+
+    def skip(self, unit_id: object) -> dict[str, Any]:
+        """Put ``unit_id`` aside until every other unit is done; return the new state."""
+        with self._lock:
+            unit = self._unit(unit_id)
+            self.skipped.add(unit.unit_id)
+            if self.current == unit.unit_id:
+                self.current = self._pick()
+            return self._state()
+
+    def undo(self) -> dict[str, Any]:
+        """Undo the last decision durably and show its unit again; return the new state."""
+        with self._lock:
+            record = self.log.undo()
+            if record.unit_id in self.units:
+                self.skipped.discard(record.unit_id)
+                self.current = record.unit_id
+            self._decided()
+            return self._state()
+
+    # ------------------------------------------------------------------ for subclasses
+
+    def _is_done(self, unit_id: str) -> bool:
+        return unit_id in self.log.live
+
+    def _pick(self) -> str | None:
+        raise NotImplementedError
+
+    def _decided(self) -> None:
+        """Called after every change to the decisions."""
+
+    def _extra(self, unit_id: str) -> dict[str, Any]:
+        return {}
+
+    def _status(self) -> str:
+        return ""
+
+    # ------------------------------------------------------------------ shared
+
+    def _unit(self, unit_id: object) -> Unit:
+        if not isinstance(unit_id, str) or unit_id not in self.units:
+            raise UnknownUnitError(f"Unknown unit id {unit_id!r}: it is not among the units of this session.")
+        return self.units[unit_id]
+
+    def _state(self, saved: str | None = None) -> dict[str, Any]:
+        decided = [self.log.live[u] for u in self.units if u in self.log.live]
+        counts = Counter(record.label for record in decided)
+        unit = None
+        if self.current is not None:
+            unit = unit_view(self.units[self.current]) | self._extra(self.current)
+        return {
+            "mode": self.mode,
+            "annotator": self.annotator,
+            "unit": unit,
+            "saved": saved,
+            "progress": {
+                "done": len(decided),
+                "total": len(self.units),
+                "counts": {label: counts[label] for label in LABELS},
+            },
+            "can_undo": self.log.can_undo,
+            "status": self._status(),
+            "problems": self.log.problems,
+        }
+
+
+class LabellingSession(Session):
+    """An annotator labelling units, in a seeded random order or by uncertainty.
+
+    Decisions go to ``<labels_dir>/<annotator>.jsonl``. Under the uncertainty
+    strategy a :class:`~framing.stream.Ranker` retrains in the background; a
+    share ``random_fraction`` of the picks stays random.
+    """
+
+    mode = "label"
+
+    def __init__(
+        self,
+        units: Sequence[Unit],
+        labels_dir: str | Path,
+        annotator: str,
+        strategy: str = "random",
+        seed: int = SEED,
+        random_fraction: float = RANDOM_FRACTION,
+        ranker: Ranker | None = None,
+    ) -> None:
+        if strategy not in STRATEGIES:
+            raise ValueError(f"Unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}.")
+        if not units:
+            raise IngestError("No units to label: the source holds none.")
+        annotator = check_annotator(annotator)
+        super().__init__(DecisionLog(annotator_file(labels_dir, annotator)), annotator, units)
+        self.strategy = strategy
+        self.seed = seed
+        self.random_fraction = random_fraction
+        self.order = seeded_order(self.units, seed)
+        self.ranker = (ranker or Ranker(seed=seed)) if strategy == "uncertainty" else None
+        self._decided()
+        self.current = self._pick()
+
+    def _pick(self) -> str | None:
+        scores = self.ranker.scores if self.ranker else None
+        explore = is_random_pick(self.seed, len(self.log.live), self.random_fraction)
+        return pick_next(self.order, self.log.live, self.skipped, scores, explore)
+
+    def _decided(self) -> None:
+        if self.ranker is None:
+            return
+        labelled = [(self.units[u].text, r.label or "") for u, r in self.log.live.items() if u in self.units]
+        pending = (u for u in self.order if u not in self.log.live)
+        pool = [(u, self.units[u].text) for _, u in zip(range(POOL_SIZE), pending, strict=False)]
+        self.ranker.update(labelled, pool)
+
+    def _status(self) -> str:
+        return self.ranker.status if self.ranker else "random order (seeded)"

@@ -1,0 +1,238 @@
+"""The labelling web app: one HTML page and a small JSON API over a :class:`~framing.session.Session`.
+
+``create_app`` builds the Starlette app; ``serve`` runs it with uvicorn on
+127.0.0.1 by default. On any other address every request needs the token
+printed in the URL. Every decision is on disk before its request returns 200.
+
+API (JSON in, JSON out; errors as ``{"error": message}`` with a 4xx status)::
+
+    GET  /api/state      the current unit, progress, what can be undone
+    GET  /api/codebook   labels, one-line definitions, decision procedure
+    POST /api/decide     {"unit_id", "label", "note"?} -> new state
+    POST /api/skip       {"unit_id"}                   -> new state
+    POST /api/undo       {}                            -> new state
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+from collections.abc import Callable, Sequence
+from importlib import resources
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from framing.codebook import CODEBOOK_VERSION, DECISION_PROCEDURE, DEFINITIONS, LABELS
+from framing.errors import NothingToUndoError, UnknownLabelError, UnknownUnitError
+from framing.session import MAX_NOTE_LENGTH, Session, exclusive
+
+MAX_BODY_BYTES = 64 * 1024
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+_STATUS = {UnknownUnitError: 404, UnknownLabelError: 422, NothingToUndoError: 409}
+
+
+class Guard:
+    """ASGI middleware: checks the access token (when set) and adds security headers to every response."""
+
+    def __init__(self, app: ASGIApp, token: str | None = None) -> None:
+        self.app = app
+        self.token = token
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse requests without the token (static assets excepted); pass the others on."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).update(SECURITY_HEADERS)
+            await send(message)
+
+        if self.token and not scope["path"].startswith("/static/") and not self._authorised(Request(scope)):
+            refusal = JSONResponse(
+                {"error": "Missing or wrong token: open the full URL that `framing label` printed."},
+                status_code=401,
+            )
+            await refusal(scope, receive, send_with_headers)
+            return
+        await self.app(scope, receive, send_with_headers)
+
+    def _authorised(self, request: Request) -> bool:
+        assert self.token is not None
+        given = request.query_params.get("token") or ""
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer":
+            given = value.strip()
+        return secrets.compare_digest(given.encode(), self.token.encode())
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    """The request's JSON object, or an HTTP error saying what is wrong with it."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise HTTPException(415, f"Send JSON with Content-Type: application/json (got {content_type!r}).")
+    body = await request.body()
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise HTTPException(400, f"Malformed JSON: {exc}.") from None
+    if not isinstance(payload, dict):
+        raise HTTPException(400, f"Expected a JSON object, got {type(payload).__name__}.")
+    return payload
+
+
+def required_text(payload: dict[str, Any], field: str, max_length: int = 200) -> str:
+    """``payload[field]`` as a string of at most ``max_length`` characters, or a 422 error."""
+    value = payload.get(field)
+    if not isinstance(value, str) or not value or len(value) > max_length:
+        raise HTTPException(
+            422, f"Field {field!r} must be a non-empty string of at most {max_length} characters."
+        )
+    return value
+
+
+def create_app(
+    session: Session,
+    token: str | None = None,
+    allowed_hosts: Sequence[str] | None = None,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> Starlette:
+    """The web app over ``session``.
+
+    ``token``: required on every request but static assets (query ``?token=`` or
+    ``Authorization: Bearer``). ``allowed_hosts``: accepted ``Host`` headers
+    (guards against DNS rebinding); ``None`` accepts any.
+    """
+
+    async def page(request: Request) -> Response:
+        html = resources.files("framing").joinpath("static/index.html").read_text(encoding="utf-8")
+        return HTMLResponse(html)
+
+    async def state(request: Request) -> Response:
+        return JSONResponse(await run_in_threadpool(session.state))
+
+    async def codebook(request: Request) -> Response:
+        return JSONResponse(
+            {
+                "version": CODEBOOK_VERSION,
+                "labels": [{"label": label, "definition": DEFINITIONS[label]} for label in LABELS],
+                "procedure": list(DECISION_PROCEDURE),
+            }
+        )
+
+    async def decide(request: Request) -> Response:
+        payload = await read_json(request)
+        unit_id = required_text(payload, "unit_id")
+        label = required_text(payload, "label")
+        note = payload.get("note", "")
+        if not isinstance(note, str) or len(note) > MAX_NOTE_LENGTH:
+            raise HTTPException(
+                422, f"Field 'note' must be a string of at most {MAX_NOTE_LENGTH} characters."
+            )
+        return JSONResponse(await run_in_threadpool(session.decide, unit_id, label, note))
+
+    async def skip(request: Request) -> Response:
+        payload = await read_json(request)
+        return JSONResponse(await run_in_threadpool(session.skip, required_text(payload, "unit_id")))
+
+    async def undo(request: Request) -> Response:
+        await read_json(request)
+        return JSONResponse(await run_in_threadpool(session.undo))
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+
+    async def session_error(request: Request, exc: Exception) -> Response:
+        return JSONResponse({"error": str(exc)}, status_code=_STATUS[type(exc)])
+
+    async def save_error(request: Request, exc: Exception) -> Response:
+        return JSONResponse(
+            {"error": f"Could not save: {exc}. The decision was not recorded."}, status_code=500
+        )
+
+    middleware = [Middleware(Guard, token=token)]
+    if allowed_hosts is not None:
+        middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
+    return Starlette(
+        routes=[
+            Route("/", page),
+            Route("/api/state", state),
+            Route("/api/codebook", codebook),
+            Route("/api/decide", decide, methods=["POST"]),
+            Route("/api/skip", skip, methods=["POST"]),
+            Route("/api/undo", undo, methods=["POST"]),
+            Mount("/static", StaticFiles(packages=[("framing", "static")]), name="static"),
+        ],
+        middleware=middleware,
+        exception_handlers={
+            HTTPException: http_error,
+            **{error: session_error for error in _STATUS},
+            OSError: save_error,
+        },
+        max_body_size=max_body_bytes,
+    )
+
+
+def access_token(host: str, token: str | None = None) -> str | None:
+    """The token a server on ``host`` requires: ``token`` if given, a new one off loopback, else none.
+
+    >>> access_token("127.0.0.1") is None
+    True
+    >>> len(access_token("0.0.0.0")) > 20
+    True
+    """
+    if token:
+        return token
+    return None if host in LOOPBACK_HOSTS else secrets.token_urlsafe(24)
+
+
+def serve(
+    session: Session,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    token: str | None = None,
+    announce: Callable[[str], None] = print,
+) -> None:
+    """Serve ``session`` until interrupted; ``announce`` gets the URL to open (with its token).
+
+    Off 127.0.0.1/localhost a token is always required (generated unless
+    given). ``port`` 0 picks a free port. The session's labels file stays
+    locked, so a second session on it fails with a clear message.
+    """
+    import uvicorn
+
+    token = access_token(host, token)
+    allowed_hosts = list(LOOPBACK_HOSTS) if host in LOOPBACK_HOSTS else None
+    app = create_app(session, token=token, allowed_hosts=allowed_hosts)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with exclusive(session.log.path), socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        bound_port = sock.getsockname()[1]
+        shown_host = f"[{host}]" if ":" in host else host
+        announce(f"http://{shown_host}:{bound_port}/" + (f"?token={token}" if token else ""))
+        config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=2)
+        uvicorn.Server(config).run(sockets=[sock])
