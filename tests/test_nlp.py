@@ -47,3 +47,26 @@ def test_pickles_without_language_and_rebuilds_lazily():
     assert b"spacy.lang" not in blob
     restored = pickle.loads(blob)
     assert restored.transform(["Budgets were cut"]) == ["budget be cut"]
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        "check_no_attributes_set_in_init",
+        "check_parameters_default_constructible",
+        "check_get_params_invariance",
+        "check_set_params",
+        "check_estimator_cloneable",
+        "check_estimators_overwrite_params",
+        "check_dont_overwrite_parameters",
+    ],
+)
+@pytest.mark.parametrize("estimator", ["SpacyLemmatizer", "LexiconCues"])
+def test_scikit_learn_api_checks(check, estimator):
+    """scikit-learn's own checks of the estimator API that apply to text transformers."""
+    from sklearn.utils import estimator_checks
+
+    from framing.lexicon import LexiconCues
+
+    instance = {"SpacyLemmatizer": SpacyLemmatizer, "LexiconCues": LexiconCues}[estimator]()
+    getattr(estimator_checks, check)(estimator, instance)
