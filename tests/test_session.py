@@ -13,7 +13,9 @@ from framing.stream import Ranker, pick_next, seeded_order
 def make_units(n: int) -> list[Unit]:
     texts = [f"Sentence number {i} about caseloads and budgets." for i in range(n)]
     return [
-        Unit(f"u{i:02d}", "doc", "sentence", i, text, prev=texts[i - 1] if i else "", meta={"title": "A title"})
+        Unit(
+            f"u{i:02d}", "doc", "sentence", i, text, prev=texts[i - 1] if i else "", meta={"title": "A title"}
+        )
         for i, text in enumerate(texts)
     ]
 
@@ -156,7 +158,10 @@ def test_a_damaged_line_is_reported_and_the_rest_loads(tmp_path):
     second = restarted.state()["unit"]["unit_id"]
     restarted.decide(second, "resource")
     loaded = read_records(path)
-    assert [r.unit_id for r in loaded.records] == [first, second]  # the new line was not glued to the damaged one
+    assert [r.unit_id for r in loaded.records] == [
+        first,
+        second,
+    ]  # the new line was not glued to the damaged one
     assert len(loaded.problems) == 1
 
 
@@ -182,7 +187,9 @@ def test_uncertainty_strategy_uses_the_ranker_scores(tmp_path):
         return {unit_id: (1.0 if unit_id == "u07" else 0.1) for unit_id, _ in pool}
 
     ranker = Ranker(every=1, scorer=scorer)
-    session = LabellingSession(units, tmp_path, "ann", "uncertainty", seed=1, random_fraction=0.0, ranker=ranker)
+    session = LabellingSession(
+        units, tmp_path, "ann", "uncertainty", seed=1, random_fraction=0.0, ranker=ranker
+    )
     first = session.state()["unit"]["unit_id"]
     assert first == seeded_order([u.unit_id for u in units], 1)[0] != "u07"  # no model yet: the seeded order
     trained.set()

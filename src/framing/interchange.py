@@ -236,11 +236,9 @@ def _parse_csv(path: Path, text: str) -> list[ParsedRow]:
             f"{path}: no {' or '.join(sorted(missing))} column (columns: "
             f"{', '.join(reader.fieldnames or [])}). Expected the columns {', '.join(CSV_COLUMNS)}."
         )
-    return [
-        ParsedRow(
-            f"line {reader.line_num}", row["id"], (row["label"] or "").strip() or None, row.get("note") or ""
-        )
-        for row in reader
+    return [  # numbered as a spreadsheet numbers rows: the header is row 1
+        ParsedRow(f"row {number}", row["id"], (row["label"] or "").strip() or None, row.get("note") or "")
+        for number, row in enumerate(reader, start=2)
     ]
 
 
