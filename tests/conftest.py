@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -42,3 +43,36 @@ def model_copy(model_path, tmp_path) -> Path:
     for suffix in (".joblib", ".json"):
         shutil.copy(model_path.with_suffix(suffix), tmp_path / f"framing{suffix}")
     return tmp_path / "framing.joblib"
+
+
+@pytest.fixture(scope="session")
+def evaluation(labels_dir, model_path, tmp_path_factory):
+    """`evaluate` on the fixture labels plus a small external test file, with light settings.
+
+    The test file holds a unit whose text is markup, to check that reports escape it.
+    """
+    from framing import evaluate as module
+
+    test_file = tmp_path_factory.mktemp("external") / "test.jsonl"
+    rows = [
+        ("Budgets were cut again and caseloads soared.", "resource", "t1"),
+        ("The council's procedures failed the child.", "systemic-failure", "t1"),
+        ("<script>alert('x')</script> | **The manager** was to blame.", "individual-blame", "t2"),
+        ("The hearing resumes on Monday.", "none", "t2"),
+        ("Staffing shortages left the team overstretched.", "resource", "t3"),
+        ("The weather was mild.", "none", "t3"),
+    ]
+    test_file.write_text(
+        "".join(json.dumps({"text": t, "label": y, "doc_id": d}) + "\n" for t, y, d in rows), encoding="utf-8"
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(module, "param_grid", lambda: {"classifier__estimator__C": [1.0]})
+        return module.evaluate(
+            labels_dir,
+            None,
+            tmp_path_factory.mktemp("reports"),
+            model_path=model_path,
+            test_path=test_file,
+            n_resamples=200,
+            curve_seeds=1,
+        )

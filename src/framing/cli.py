@@ -220,29 +220,49 @@ def _with_texts(texts, predictor, model, batch_size):
 def evaluate(
     labels_dir: LabelsDirOption = Path("data/labels"),
     units: UnitsOption = Path("data/units.jsonl"),
-    output_dir: Annotated[Path, typer.Option(help="Folder for metrics.json and report.md.")] = Path(
-        "reports"
-    ),
+    output_dir: Annotated[
+        Path, typer.Option(help="Folder for the reports; they go to <output-dir>/<model id>/.")
+    ] = Path("reports"),
+    model: Annotated[
+        Path | None, typer.Option(help="Model file (default: $FRAMING_MODEL or models/).")
+    ] = None,
+    test: Annotated[
+        Path | None,
+        typer.Option(help="External labelled set (.jsonl or .csv with text and label) scored by the model."),
+    ] = None,
     seed: SeedOption = 13,
-    jobs: Annotated[int, typer.Option(help="Parallel outer folds.")] = 1,
+    jobs: Annotated[int, typer.Option(help="Parallel outer folds and learning-curve fits.")] = 1,
+    resamples: Annotated[int, typer.Option(help="Bootstrap resamples of documents per interval.")] = 2000,
 ) -> None:
-    """Score the model by grouped nested cross-validation and write reports."""
+    """Evaluate the model (grouped nested CV, optional external test set) against two baselines."""
     from framing.evaluate import evaluate as evaluate_model
+    from framing.report import headline_table
 
-    with console.status("evaluating (nested grouped cross-validation)"):
-        metrics = run(evaluate_model, labels_dir, units, output_dir, seed, jobs)
-    table = Table(title=f"{metrics['protocol']}")
-    for column in ("label", "precision", "recall", "F1", "support"):
-        table.add_column(column, justify="left" if column == "label" else "right")
-    for label, row in metrics["per_label"].items():
-        table.add_row(
-            label, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"])
+    with console.status("evaluating (nested grouped cross-validation, baselines, learning curve)"):
+        result = run(
+            evaluate_model,
+            labels_dir,
+            units,
+            output_dir,
+            seed,
+            jobs,
+            model_path=model,
+            test_path=test,
+            n_resamples=resamples,
         )
-    Console().print(table)
-    console.print(
-        f"macro-F1 {metrics['macro_f1']:.3f}, accuracy {metrics['accuracy']:.3f}; "
-        f"report: {Path(output_dir) / 'report.md'}",
-    )
+    for warning in result.metrics["warnings"]:
+        console.print(f"[bold yellow]warning:[/] {warning}")
+    for protocol in result.metrics["protocols"].values():
+        headline = headline_table(protocol)
+        table = Table(
+            title=f"{protocol['name']}: {protocol['units']} units, {protocol['documents']} documents"
+        )
+        for i, column in enumerate(headline.header):
+            table.add_column(column, justify="right" if i in headline.numeric else "left")
+        for row in headline.rows:
+            table.add_row(*row)
+        Console().print(table)
+    console.print(f"95% bootstrap intervals in parentheses. Report: {result.files['html']}")
 
 
 @app.command()

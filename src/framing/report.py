@@ -1,0 +1,602 @@
+"""Render ``metrics.json`` into ``report.md`` and a self-contained ``report.html``.
+
+The report is built once as a list of sections made of a few block types
+(text, note, list, table, figure), then written out by two small renderers.
+Every piece of text from the data (unit texts, document ids, features) is
+escaped: in HTML with :func:`html.escape`, in Markdown with backslashes, so a
+unit's text is always shown as text and never read as markup. Figures are
+PNG files next to ``report.md`` and embedded as base64 in ``report.html``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from framing.codebook import LABELS
+from framing.figures import NAMES, draw_figures
+from framing.metrics import HEADLINE
+
+SCORE_NAMES = {"accuracy": "accuracy", "macro_f1": "macro-F1", "kappa": "Cohen's kappa"}
+MAX_DOCUMENTS = 30
+
+
+@dataclass
+class Note:
+    """A highlighted remark (a warning, or how to read a table)."""
+
+    text: str
+
+
+@dataclass
+class Items:
+    """A bulleted list."""
+
+    items: list[str]
+
+
+@dataclass
+class Table:
+    """A table of plain-text cells; ``numeric`` columns are right-aligned."""
+
+    header: list[str]
+    rows: list[list[str]]
+    numeric: tuple[int, ...] = ()
+
+
+@dataclass
+class Image:
+    """A figure by its key in the figure paths, with a caption."""
+
+    key: str
+    caption: str
+
+
+@dataclass
+class Section:
+    """A titled part of the report (``level`` 2, or 3 when nested in another section)."""
+
+    anchor: str
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+    level: int = 2
+
+
+Block = str | Note | Items | Table | Image | Section
+
+
+def number(value: float, sign: str = "") -> str:
+    """Two decimals, never ``-0.00``."""
+    return f"{round(value, 2) + 0.0:{sign}.2f}"
+
+
+def estimate_text(estimate: dict[str, Any], sign: str = "") -> str:
+    """``0.62 (0.55 to 0.69)``; ``sign="+"`` shows the sign of differences; undefined is ``–``."""
+    if estimate["value"] is None:
+        return "–"
+    if estimate["low"] is None:
+        return number(estimate["value"], sign)
+    low, high = number(estimate["low"], sign), number(estimate["high"], sign)
+    return f"{number(estimate['value'], sign)} ({low} to {high})"
+
+
+def verdict(difference: dict[str, Any], baseline: str) -> str:
+    """Whether a paired difference interval tells the model and ``baseline`` apart."""
+    if difference["low"] is not None and difference["low"] > 0:
+        return f"the model is better than the {baseline}"
+    if difference["high"] is not None and difference["high"] < 0:
+        return f"the model is worse than the {baseline}"
+    return f"the data cannot tell the model and the {baseline} apart (the interval includes 0)"
+
+
+def headline_table(protocol: dict[str, Any]) -> Table:
+    """Model and baselines in one table: accuracy, macro-F1 and kappa with 95% intervals."""
+    rows = [
+        [NAMES[name], *(estimate_text(report["scores"][score]) for score in HEADLINE)]
+        for name, report in protocol["systems"].items()
+    ]
+    return Table(["system", *(SCORE_NAMES[s] for s in HEADLINE)], rows, numeric=(1, 2, 3))
+
+
+def difference_table(protocol: dict[str, Any]) -> Table:
+    """The model's headline scores minus each baseline's, on the same document resamples."""
+    rows = [
+        [f"model − {NAMES[name]}", *(estimate_text(diff[score], "+") for score in HEADLINE)]
+        for name, diff in protocol["model_minus"].items()
+    ]
+    return Table(["difference", *(SCORE_NAMES[s] for s in HEADLINE)], rows, numeric=(1, 2, 3))
+
+
+def per_label_table(protocol: dict[str, Any]) -> Table:
+    """Precision, recall and F1 per label for every system, with the gold support."""
+    rows = []
+    for label in LABELS:
+        for name, report in protocol["systems"].items():
+            row = report["per_label"][label]
+            rows.append(
+                [
+                    label,
+                    NAMES[name],
+                    *(estimate_text(row[m]) for m in ("precision", "recall", "f1")),
+                    str(row["support"]),
+                ]
+            )
+    return Table(["label", "system", "precision", "recall", "F1", "support"], rows, numeric=(2, 3, 4, 5))
+
+
+def confusion_table(matrix: list[list[int]]) -> Table:
+    """Counts, rows gold and columns predicted."""
+    rows = [[f"gold {label}", *(str(v) for v in row)] for label, row in zip(LABELS, matrix, strict=True)]
+    return Table(["", *(f"predicted {label}" for label in LABELS)], rows, numeric=(1, 2, 3, 4))
+
+
+def feature_text(feature: dict[str, Any]) -> str:
+    """A word n-gram in quotes (``"social worker" +0.42``), other features named with their part."""
+    part, name = feature["part"], feature["feature"]
+    if part == "words":
+        name = f'"{name}"'
+    elif not name.startswith(part):
+        name = f"{part}: {name}"
+    return f"{name} {feature['weight']:+.2f}"
+
+
+def features_text(features: list[dict[str, Any]]) -> str:
+    """Features joined by semicolons, or a dash."""
+    return "; ".join(map(feature_text, features)) or "–"
+
+
+def examples_table(examples: list[dict[str, Any]]) -> Table:
+    """Units with gold and predicted label, confidence and the features that pushed the prediction."""
+    rows = [
+        [
+            e["text"],
+            e["gold"],
+            e["predicted"],
+            f"{e['confidence']:.2f}",
+            f"{e['kind']} in {e['doc_id']}",
+            features_text(e["features"]),
+        ]
+        for e in examples
+    ]
+    return Table(
+        ["text", "gold", "predicted", "confidence", "unit", "features pushing the prediction"], rows, (3,)
+    )
+
+
+def kind_table(rows: list[dict[str, Any]]) -> Table:
+    """Headline scores per kind of unit, for every system."""
+    table = []
+    for row in rows:
+        for name, scores in row["scores"].items():
+            table.append(
+                [
+                    row["kind"],
+                    f"{row['units']} units, {row['documents']} documents",
+                    NAMES[name],
+                    *(estimate_text(scores[s]) for s in HEADLINE),
+                ]
+            )
+    return Table(["kind", "size", "system", *(SCORE_NAMES[s] for s in HEADLINE)], table, (3, 4, 5))
+
+
+def document_table(rows: list[dict[str, Any]]) -> Table:
+    """The model's accuracy per document, worst first, with the gold labels and the confusions."""
+    table = [
+        [
+            row["doc_id"],
+            ", ".join(row["kinds"]),
+            str(row["units"]),
+            f"{row['accuracy']:.2f}",
+            ", ".join(f"{label} {n}" for label, n in row["gold"].items()),
+            ", ".join(f"{pair} ×{n}" for pair, n in row["confusions"].items()) or "–",
+        ]
+        for row in rows[:MAX_DOCUMENTS]
+    ]
+    return Table(
+        ["document", "kind", "units", "accuracy", "gold labels", "mistakes (gold → predicted)"],
+        table,
+        (2, 3),
+    )
+
+
+def protocol_sections(key: str, protocol: dict[str, Any], title: str) -> list[Section]:
+    """Per-label results, failures and calibration of one protocol."""
+    systems = protocol["systems"]
+    model = systems["model"]
+    where = f"({protocol['name']})"
+    ece = protocol["calibration"]["ece"]
+    curve = protocol.get("learning_curve")
+    documents = f"{len(protocol['by_document'])} documents"
+    if len(protocol["by_document"]) > MAX_DOCUMENTS:
+        documents += f"; the first {MAX_DOCUMENTS} shown, all in metrics.json"
+    sections = [
+        Section(
+            f"{key}-labels",
+            f"{title}: results per label",
+            level=2,
+            blocks=[
+                f"Precision, recall and F1 of each label with 95% intervals {where}. A dash marks an "
+                "undefined value (a label a system never predicts has no precision).",
+                per_label_table(protocol),
+                Image(f"{key}-f1", "F1 per label and macro-F1, with 95% document-bootstrap intervals."),
+            ],
+        ),
+        Section(
+            f"{key}-failures",
+            f"{title}: where the model fails",
+            level=2,
+            blocks=[
+                f"Confusion matrix of the model {where}: rows are gold labels, columns predicted labels.",
+                confusion_table(model["confusion_matrix"]),
+                Image(f"{key}-confusion", "Confusion matrix: counts (left) and row-normalised (right)."),
+                Section(
+                    f"{key}-mistakes",
+                    "Most confident mistakes",
+                    level=3,
+                    blocks=[
+                        "Wrong predictions the model was surest of. "
+                        + protocol["explanations"]
+                        + " A feature's "
+                        "weight is its value in the unit times the coefficient of the predicted label.",
+                        examples_table(protocol["errors"]["confident_mistakes"]),
+                    ],
+                ),
+                Section(
+                    f"{key}-unsure",
+                    "Least confident correct predictions",
+                    level=3,
+                    blocks=[
+                        "Right predictions the model was least sure of: the units closest to the boundary.",
+                        examples_table(protocol["errors"]["unsure_correct"]),
+                    ],
+                ),
+                Section(f"{key}-kinds", "By kind of unit", level=3, blocks=[kind_table(protocol["by_kind"])]),
+                Section(
+                    f"{key}-documents",
+                    "By document",
+                    level=3,
+                    blocks=[
+                        f"The model's accuracy in each document, worst first ({documents}).",
+                        document_table(protocol["by_document"]),
+                    ],
+                ),
+            ],
+        ),
+        Section(
+            f"{key}-calibration",
+            f"{title}: calibration",
+            level=2,
+            blocks=[
+                f"Expected calibration error {estimate_text(ece)} over {protocol['calibration']['n_bins']} "
+                "equal-width confidence bins: on average, the probability the model gives its label differs "
+                f"from how often that label is right by this much {where}.",
+                Image(f"{key}-reliability", "Reliability diagram: accuracy against confidence per bin."),
+            ],
+        ),
+    ]
+    if curve:
+        sections.append(learning_curve_section(key, curve))
+    return sections
+
+
+def learning_curve_section(key: str, curve: dict[str, Any]) -> Section:
+    """The learning curve, its settings, and what it suggests."""
+    params = ", ".join(f"{name} = {value}" for name, value in curve["hyper_parameters"].items())
+    rows = [
+        [
+            f"{p['fraction']:.0%}",
+            f"{p['training_labels']:.0f}",
+            f"{p['macro_f1']:.2f}",
+            f"{p['sd_between_folds']:.2f}",
+            f"{min(p['per_seed']):.2f}–{max(p['per_seed']):.2f}",
+        ]
+        for p in curve["points"]
+    ]
+    return Section(
+        f"{key}-learning-curve",
+        "Would more labels help?",
+        level=2,
+        blocks=[
+            Note(curve["reading"]),
+            Image(
+                f"{key}-learning-curve",
+                "Learning curve: mean macro-F1 on the held-out documents of each outer fold.",
+            ),
+            f"Within each of the {curve['folds']} outer folds, the model is trained on random subsets of the "
+            f"training documents' units (drawn per label, at least {curve['min_per_label']} per label, "
+            f"{curve['seeds']} seeds) and scored on the held-out documents. The hyper-parameters are "
+            f"fixed to those `framing train` selected on all labels ({params}); that makes the curve a bit "
+            "optimistic but leaves its shape, which is what it is for. Baselines: "
+            + ", ".join(f"{NAMES[n]} {v:.2f}" for n, v in curve["baselines"].items())
+            + " (mean per-fold macro-F1).",
+            Table(
+                [
+                    "share of training fold",
+                    "training labels",
+                    "macro-F1",
+                    "sd between folds",
+                    "range over seeds",
+                ],
+                rows,
+                (1, 2, 3, 4),
+            ),
+        ],
+    )
+
+
+def model_card_section(metrics: dict[str, Any]) -> Section:
+    """Intended use, training data, label set, codebook version, limits, learned features."""
+    card = metrics["model_card"]
+    training = card["training_data"]
+    counts = ", ".join(f"{label} {n}" for label, n in (training["per_label"] or {}).items())
+    features = Table(
+        ["label", "strongest word and lexicon features (model trained on all labels)"],
+        [[label, features_text(found)] for label, found in metrics["top_features"].items()],
+    )
+    return Section(
+        "model-card",
+        "Model card",
+        blocks=[
+            Table(
+                ["", ""],
+                [
+                    ["model", metrics["model_id"]],
+                    ["intended use", card["intended_use"]],
+                    ["not intended for", card["not_intended_for"]],
+                    [
+                        "training data",
+                        f"{training['units']} units from {training['documents']} documents: "
+                        f"{training['source']}",
+                    ],
+                    ["training labels", counts],
+                    ["training data sha256", str(training["sha256"])],
+                    ["codebook version", card["codebook_version"]],
+                    [
+                        "hyper-parameters",
+                        ", ".join(f"{k} = {v}" for k, v in metrics["model"]["hyper_parameters"].items()),
+                    ],
+                    ["spaCy pipeline", metrics["model"]["spacy_model"]],
+                ],
+            ),
+            Section(
+                "label-set",
+                "Label set",
+                level=3,
+                blocks=[
+                    Table(["label", "definition (codebook)"], [[k, v] for k, v in card["label_set"].items()])
+                ],
+            ),
+            Section("limits", "Limits", level=3, blocks=[Items(card["limits"])]),
+            Section("features", "What the model relies on", level=3, blocks=[features]),
+        ],
+    )
+
+
+def method_section(metrics: dict[str, Any]) -> Section:
+    """How each number was produced: protocols, bootstrap, folds, versions."""
+    blocks: list[Block] = []
+    for protocol in metrics["protocols"].values():
+        boot = protocol["bootstrap"]
+        blocks.append(
+            f"{protocol['name'].capitalize()}: {protocol['description']} Intervals: {boot['confidence']:.0%} "
+            f"percentile bootstrap, {boot['resamples']} resamples of {boot['resampling']}, "
+            f"seed {boot['seed']}."
+        )
+        if "folds" in protocol:
+            blocks.append(
+                Table(
+                    [
+                        "outer fold",
+                        "held-out units",
+                        "held-out documents",
+                        "macro-F1",
+                        "hyper-parameters chosen",
+                    ],
+                    [
+                        [
+                            str(f["fold"]),
+                            str(f["test_units"]),
+                            str(f["test_documents"]),
+                            f"{f['macro_f1']:.2f}",
+                            ", ".join(f"{k} = {v}" for k, v in f["chosen"].items()),
+                        ]
+                        for f in protocol["folds"]
+                    ],
+                    (0, 1, 2, 3),
+                )
+            )
+    blocks += [
+        "Baselines: the majority class predicts the most frequent training label for every unit; the keyword "
+        "lexicon (framing.lexicon, a short word list per frame written from the codebook) predicts the frame "
+        "with most keyword hits among a unit's lemmas, and none when there is no hit.",
+        "Cohen's kappa compares each system's labels with the gold labels, correcting for chance agreement. "
+        "Macro-F1 averages the F1 of the labels present, so rare labels count as much as common ones.",
+        "Versions: "
+        + ", ".join(f"{k} {v}" for k, v in metrics["model"]["libraries"].items())
+        + f"; evaluated with framing {metrics['framing_version']} on {metrics['evaluated']}.",
+    ]
+    return Section("method", "How the numbers were produced", blocks)
+
+
+def build_report(metrics: dict[str, Any]) -> tuple[str, list[Section]]:
+    """The title and sections of the report."""
+    protocols = metrics["protocols"]
+    data = metrics["data"]
+    intro: list[Block] = [Note(f"Warning: {w}") for w in metrics["warnings"]]
+    intro.append(
+        f"Model {metrics['model_id']}, evaluated on {data['units']} labelled units from {data['documents']} "
+        f"documents ({data['source']}). Every number comes with its 95% bootstrap interval in parentheses "
+        "and says which protocol produced it."
+    )
+    for key, protocol in protocols.items():
+        model = protocol["systems"]["model"]["scores"]["macro_f1"]
+        lexicon = protocol["systems"]["lexicon"]["scores"]["macro_f1"]
+        difference = protocol["model_minus"]["lexicon"]["macro_f1"]
+        intro += [
+            f"{protocol['name'].capitalize()} ({key}): {protocol['units']} units, {protocol['documents']} "
+            f"documents. The model's macro-F1 is {estimate_text(model)}, the keyword lexicon's "
+            f"{estimate_text(lexicon)}; the difference, {estimate_text(difference, '+')}, says "
+            f"{verdict(difference, 'keyword lexicon')}.",
+            headline_table(protocol),
+            "Paired differences: each interval comes from scoring both systems on the same resampled "
+            "documents, which is tighter than comparing the two intervals above.",
+            difference_table(protocol),
+        ]
+    sections = [Section("headline", "How good is the model?", intro)]
+    titles = {"cv": "Cross-validation", "test": "External test set"}
+    for key, protocol in protocols.items():
+        sections += protocol_sections(key, protocol, titles.get(key, key))
+    sections += [model_card_section(metrics), method_section(metrics)]
+    return f"framing evaluation report: {metrics['model_id']}", sections
+
+
+# Markdown ---------------------------------------------------------------------------------------
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+_PROSE_SPECIAL = re.compile(r"([\\*_\[\]<>|])")
+
+
+def markdown_cell(text: str) -> str:
+    """Data text as one literal Markdown table cell."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def markdown_prose(text: str) -> str:
+    """Report prose: literal except for `code` spans."""
+    return _PROSE_SPECIAL.sub(r"\\\1", text)
+
+
+def _markdown_blocks(blocks: list[Block], lines: list[str], figures: dict[str, str]) -> None:
+    for block in blocks:
+        if isinstance(block, Section):
+            lines += [f"{'#' * block.level} {markdown_prose(block.title)}", ""]
+            _markdown_blocks(block.blocks, lines, figures)
+        elif isinstance(block, str):
+            lines += [markdown_prose(block), ""]
+        elif isinstance(block, Note):
+            lines += [f"> {markdown_prose(block.text)}", ""]
+        elif isinstance(block, Items):
+            lines += [*(f"- {markdown_prose(item)}" for item in block.items), ""]
+        elif isinstance(block, Table):
+            align = ["---:" if i in block.numeric else "---" for i in range(len(block.header))]
+            lines.append("| " + " | ".join(markdown_cell(h) for h in block.header) + " |")
+            lines.append("|" + "|".join(align) + "|")
+            lines += ["| " + " | ".join(markdown_cell(c) for c in row) + " |" for row in block.rows]
+            lines.append("")
+        elif isinstance(block, Image) and block.key in figures:
+            lines += [
+                f"![{markdown_cell(block.caption)}]({figures[block.key]})",
+                "",
+                f"*{markdown_prose(block.caption)}*",
+                "",
+            ]
+
+
+def render_markdown(title: str, sections: list[Section], figures: dict[str, str]) -> str:
+    """The report as Markdown; ``figures`` maps figure keys to paths relative to the report."""
+    lines = [f"# {markdown_prose(title)}", ""]
+    _markdown_blocks(sections, lines, figures)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# HTML -------------------------------------------------------------------------------------------
+
+CSS = """
+body { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d1d1f; margin: 0;
+       background: #fafafa; }
+main { max-width: 72rem; margin: 0 auto; padding: 1.5rem 2rem 4rem; background: #fff; }
+h1 { font-size: 1.6rem; margin-bottom: .25rem; } h2 { margin-top: 2.5rem; border-bottom: 1px solid #ddd; }
+h3 { margin-top: 1.8rem; }
+nav ol { columns: 2; font-size: .95rem; } nav a { color: #1f5fa8; }
+table { border-collapse: collapse; margin: .75rem 0 1.25rem; font-size: .9rem; width: auto; }
+th, td { border: 1px solid #ddd; padding: .3rem .55rem; vertical-align: top; text-align: left; }
+th { background: #f0f3f7; } tr:nth-child(even) td { background: #fafbfc; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.note { border-left: 4px solid #d9822b; background: #fff7ee; padding: .6rem .9rem; }
+figure { margin: 1rem 0 1.5rem; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { font-size: .9rem; color: #555; }
+code { background: #f1f1f1; padding: 0 .2rem; border-radius: 3px; }
+"""
+
+
+def html_prose(text: str) -> str:
+    """Escaped prose with `code` spans as ``<code>``."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+
+def _html_table(table: Table) -> str:
+    def cell(tag: str, i: int, text: str) -> str:
+        klass = ' class="num"' if i in table.numeric else ""
+        return f"<{tag}{klass}>{html.escape(text)}</{tag}>"
+
+    head = "".join(cell("th", i, h) for i, h in enumerate(table.header)) if any(table.header) else ""
+    body = "".join(
+        "<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>" for row in table.rows
+    )
+    head = f"<thead><tr>{head}</tr></thead>" if head else ""
+    return f"<table>{head}<tbody>{body}</tbody></table>"
+
+
+def _html_blocks(blocks: list[Block], out: list[str], images: dict[str, str]) -> None:
+    for block in blocks:
+        if isinstance(block, Section):
+            out.append(f'<section id="{html.escape(block.anchor)}">')
+            out.append(f"<h{block.level}>{html.escape(block.title)}</h{block.level}>")
+            _html_blocks(block.blocks, out, images)
+            out.append("</section>")
+        elif isinstance(block, str):
+            out.append(f"<p>{html_prose(block)}</p>")
+        elif isinstance(block, Note):
+            out.append(f'<p class="note">{html_prose(block.text)}</p>')
+        elif isinstance(block, Items):
+            out.append("<ul>" + "".join(f"<li>{html_prose(item)}</li>" for item in block.items) + "</ul>")
+        elif isinstance(block, Table):
+            out.append(_html_table(block))
+        elif isinstance(block, Image) and block.key in images:
+            caption = html.escape(block.caption)
+            out.append(
+                f'<figure><img src="data:image/png;base64,{images[block.key]}" alt="{caption}">'
+                f"<figcaption>{caption}</figcaption></figure>"
+            )
+
+
+def render_html(title: str, sections: list[Section], images: dict[str, str]) -> str:
+    """The report as one HTML page; ``images`` maps figure keys to base64 PNG data."""
+    toc = "".join(f'<li><a href="#{html.escape(s.anchor)}">{html.escape(s.title)}</a></li>' for s in sections)
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
+        "style-src 'unsafe-inline'\">",
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body><main>",
+        f"<h1>{html.escape(title)}</h1>",
+        f'<nav aria-label="Contents"><ol>{toc}</ol></nav>',
+    ]
+    _html_blocks(sections, out, images)
+    out.append("</main></body></html>")
+    return "\n".join(out) + "\n"
+
+
+def write_reports(metrics: dict[str, Any], directory: str | Path) -> dict[str, Path]:
+    """Write metrics.json, the figures, report.md and report.html into ``directory``; return the paths."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    files = {"metrics": directory / "metrics.json"}
+    files["metrics"].write_text(
+        json.dumps(metrics, indent=2, ensure_ascii=False, allow_nan=False) + "\n", "utf-8"
+    )
+    figures = draw_figures(metrics, directory)
+    title, sections = build_report(metrics)
+    relative = {key: path.relative_to(directory).as_posix() for key, path in figures.items()}
+    embedded = {key: base64.b64encode(path.read_bytes()).decode("ascii") for key, path in figures.items()}
+    files["markdown"] = directory / "report.md"
+    files["markdown"].write_text(render_markdown(title, sections, relative), encoding="utf-8")
+    files["html"] = directory / "report.html"
+    files["html"].write_text(render_html(title, sections, embedded), encoding="utf-8")
+    return {**files, **figures}

@@ -1,0 +1,164 @@
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from framing.cli import app
+from framing.codebook import LABELS
+from framing.errors import FramingError
+from framing.evaluate import lexicon_labels, outer_splits, read_test_set, stratified_subset
+from framing.train import LabelledData, load_labelled
+
+
+def _many_documents(n_documents: int = 26, seed: int = 0) -> LabelledData:
+    """Documents of 1 to 20 units with skewed labels, like the real corpus."""
+    rng = np.random.default_rng(seed)
+    texts, labels, groups = [], [], []
+    for d in range(n_documents):
+        for u in range(int(rng.integers(1, 21))):
+            texts.append(f"unit {u} of document {d}")
+            labels.append(str(rng.choice(LABELS, p=[0.05, 0.4, 0.2, 0.35])))
+            groups.append(f"doc{d}")
+    return LabelledData(texts, labels, groups, ["sentence"] * len(texts), list(range(len(texts))))
+
+
+@pytest.mark.parametrize("seed", [0, 13, 99])
+def test_grouped_outer_splits_never_put_a_document_on_both_sides(labels_dir, seed):
+    for data in (load_labelled(labels_dir), _many_documents(seed=seed)):
+        groups = np.asarray(data.groups)
+        folds = outer_splits(data, seed)
+        for train, test in folds:
+            assert not set(groups[train]) & set(groups[test])
+        tested = np.sort(np.concatenate([test for _, test in folds]))
+        assert tested.tolist() == list(range(len(data)))  # every unit held out exactly once
+
+
+def test_cross_validation_holds_out_each_document_once(evaluation):
+    folds = evaluation.metrics["protocols"]["cv"]["folds"]
+    assert sum(f["test_units"] for f in folds) == 48
+    assert sum(f["test_documents"] for f in folds) == 6
+
+
+def test_stratified_subset_keeps_a_minimum_per_label():
+    labels = np.array(["resource"] * 10 + ["none"] * 4 + ["individual-blame"] * 2)
+    indices = np.arange(16)
+    subset = stratified_subset(indices, labels, 0.5, np.random.default_rng(0), minimum=3)
+    counts = {label: int((labels[subset] == label).sum()) for label in set(labels)}
+    assert counts == {"resource": 5, "none": 3, "individual-blame": 2}
+    assert len(set(subset)) == len(subset)
+
+
+def test_keyword_lexicon_baseline():
+    texts = ["Budgets were cut.", "The system failed them.", "The sky was blue.", "He was incompetent."]
+    assert lexicon_labels(texts) == ["resource", "systemic-failure", "none", "individual-blame"]
+
+
+def test_read_test_set_from_csv_and_jsonl(tmp_path):
+    csv_file = tmp_path / "test.csv"
+    csv_file.write_text('text,label\n"Cuts, again.",resource\nNothing here.,none\n', encoding="utf-8")
+    data = read_test_set(csv_file)
+    assert (data.texts, data.labels) == (["Cuts, again.", "Nothing here."], ["resource", "none"])
+    assert data.groups == data.unit_ids == ["row2", "row3"]  # no doc_id: each unit its own document
+    jsonl = tmp_path / "test.jsonl"
+    jsonl.write_text('{"text": "x", "label": "none", "doc_id": "d"}\n\n{"text": "y", "label": "blame"}\n')
+    with pytest.raises(FramingError, match=r"test.jsonl:3: .*'blame'"):
+        read_test_set(jsonl)
+
+
+def test_report_files_and_protocols(evaluation):
+    files = evaluation.files
+    for key in (
+        "metrics",
+        "markdown",
+        "html",
+        "cv-confusion",
+        "cv-f1",
+        "cv-reliability",
+        "cv-learning-curve",
+    ):
+        assert files[key].exists() and files[key].stat().st_size > 0
+    assert files["cv-f1"].read_bytes().startswith(b"\x89PNG")
+    assert files["metrics"].parent.name == evaluation.metrics["model_id"]
+    assert json.loads(files["metrics"].read_text()) == evaluation.metrics
+    assert set(evaluation.metrics["protocols"]) == {"cv", "test"}
+    assert evaluation.metrics["warnings"] == []
+
+
+def test_every_score_comes_with_an_interval_around_it(evaluation):
+    for protocol in evaluation.metrics["protocols"].values():
+        assert set(protocol["systems"]) == {"model", "lexicon", "majority"}
+        for report in protocol["systems"].values():
+            estimates = list(report["scores"].values()) + [
+                row[m] for row in report["per_label"].values() for m in ("precision", "recall", "f1")
+            ]
+            for e in estimates:
+                if e["value"] is not None:
+                    assert e["low"] - 1e-9 <= e["value"] <= e["high"] + 1e-9
+            assert sum(map(sum, report["confusion_matrix"])) == protocol["units"]
+    cv = evaluation.metrics["protocols"]["cv"]
+    assert [cv["systems"]["model"]["per_label"][label]["support"] for label in LABELS] == [12] * 4
+    assert cv["bootstrap"]["resampling"] == "documents"
+
+
+def test_external_protocol_scores_the_test_file(evaluation):
+    test = evaluation.metrics["protocols"]["test"]
+    assert (test["units"], test["documents"]) == (6, 3)
+    assert "scored by the trained model" in test["description"]
+    assert {row["doc_id"] for row in test["by_document"]} == {"t1", "t2", "t3"}
+    # The lexicon needs no training: "Budgets ... cut ... caseloads" is resource.
+    assert test["systems"]["lexicon"]["per_label"]["resource"]["recall"]["value"] == 1.0
+
+
+def test_error_analysis_orders_and_explains(evaluation):
+    errors = evaluation.metrics["protocols"]["cv"]["errors"]
+    mistakes, unsure = errors["confident_mistakes"], errors["unsure_correct"]
+    assert mistakes and all(e["gold"] != e["predicted"] for e in mistakes)
+    assert all(e["gold"] == e["predicted"] for e in unsure)
+    assert [e["confidence"] for e in mistakes] == sorted((e["confidence"] for e in mistakes), reverse=True)
+    assert [e["confidence"] for e in unsure] == sorted(e["confidence"] for e in unsure)
+    for e in mistakes + unsure:
+        assert e["probability_of_gold"] <= e["confidence"]
+        assert all(f["weight"] > 0 for f in e["features"])
+    assert any(f["part"] == "words" for e in mistakes for f in e["features"])
+
+
+def test_learning_curve(evaluation):
+    curve = evaluation.metrics["protocols"]["cv"]["learning_curve"]
+    sizes = [p["training_labels"] for p in curve["points"]]
+    assert sizes == sorted(sizes)
+    assert sizes[-1] == pytest.approx(48 * 4 / 5)  # the full training folds of 5-fold CV
+    assert all(0 <= p["macro_f1"] <= 1 for p in curve["points"])
+    assert curve["reading"].startswith("Macro-F1 went from")
+    assert set(curve["baselines"]) == {"lexicon", "majority"}
+
+
+def test_breakdowns(evaluation):
+    cv = evaluation.metrics["protocols"]["cv"]
+    assert [row["kind"] for row in cv["by_kind"]] == ["sentence"]
+    documents = cv["by_document"]
+    assert sorted(row["doc_id"] for row in documents) == [f"doc{i}" for i in range(6)]
+    assert [row["accuracy"] for row in documents] == sorted(row["accuracy"] for row in documents)
+    errors = sum(row["units"] - row["correct"] for row in documents)
+    matrix = np.array(cv["systems"]["model"]["confusion_matrix"])
+    assert errors == matrix.sum() - np.trace(matrix)
+
+
+def test_cli_prints_the_headline_table_and_the_report_path(evaluation, monkeypatch):
+    monkeypatch.setattr("framing.evaluate.evaluate", lambda *args, **kwargs: evaluation)
+    result = CliRunner().invoke(app, ["evaluate"])
+    assert result.exit_code == 0, result.output
+    for text in (
+        "framing model",
+        "keyword lexicon",
+        "majority class",
+        "macro-F1",
+        str(evaluation.files["html"]),
+    ):
+        assert text in result.output.replace("\n", "")
+
+
+def test_cli_without_a_model_says_make_train(tmp_path):
+    result = CliRunner().invoke(app, ["evaluate", "--model", str(tmp_path / "none.joblib")])
+    assert result.exit_code == 1
+    assert "Run `make train` first" in result.output
