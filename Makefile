@@ -11,7 +11,7 @@ LABELS := $(wildcard data/labels/*.jsonl)
 UNITS := data/units.jsonl
 MODEL := models/framing.joblib
 
-.PHONY: help setup units train evaluate test lint format benchmark clean
+.PHONY: help setup units train evaluate test lint format benchmark active-learning clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -51,6 +51,9 @@ format: $(STAMP)  ## Reformat the code with ruff
 
 benchmark: $(MODEL)  ## Measure prediction throughput and memory
 	$(BIN)/python benchmarks/predict_throughput.py
+
+active-learning: $(STAMP) $(UNITS)  ## Simulate random vs uncertainty labelling order on the labels
+	$(BIN)/python benchmarks/active_learning.py --jobs 2
 
 clean:  ## Remove generated files (keeps .venv and labels)
 	rm -rf $(UNITS) models/*.joblib models/*.json reports .pytest_cache

@@ -63,6 +63,8 @@ def test_review_skips_units_already_in_gold_unless_revisiting(labels_dir):
     assert revisit.pending == 3
     state = revisit.state()
     assert state["unit"]["unit_id"] == "u1" and state["unit"]["gold"]["label"] == "resource"
+    assert state["progress"]["done"] == 0 and state["progress"]["counts"]["resource"] == 1
+    assert revisit.decide("u1", "none")["progress"]["done"] == 1
 
 
 def test_undo_in_review_restores_the_earlier_gold_label(labels_dir):

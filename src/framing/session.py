@@ -274,8 +274,7 @@ class Session:
         return self.units[unit_id]
 
     def _state(self, saved: str | None = None) -> dict[str, Any]:
-        decided = [self.log.live[u] for u in self.units if u in self.log.live]
-        counts = Counter(record.label for record in decided)
+        counts = Counter(self.log.live[u].label for u in self.units if u in self.log.live)
         unit = None
         if self.current is not None:
             unit = unit_view(self.units[self.current]) | self._extra(self.current)
@@ -285,7 +284,7 @@ class Session:
             "unit": unit,
             "saved": saved,
             "progress": {
-                "done": len(decided),
+                "done": sum(self._is_done(unit_id) for unit_id in self.units),
                 "total": len(self.units),
                 "counts": {label: counts[label] for label in LABELS},
             },

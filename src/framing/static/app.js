@@ -96,7 +96,7 @@ function render(next) {
       gold.append(element("strong", "current gold: "), unit.gold.label);
       if (unit.gold.note) gold.append(" ", element("span", `(${unit.gold.note})`, { class: "note" }));
     }
-    $("note").value = unit.gold ? unit.gold.note : "";
+    $("note").value = "";
   }
   chosen = null;
   markChosen();
