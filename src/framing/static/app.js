@@ -203,6 +203,11 @@ async function start() {
   $("undo").addEventListener("click", undo);
   $("rules-open").addEventListener("click", toggleRules);
   document.addEventListener("keydown", onKey);
+  // A clicked button keeps no focus, so a later Enter or Space cannot click it again on the next unit.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("button");
+    if (button) button.blur();
+  });
   try {
     buildLabels(await api("/api/codebook"));
     render(await api("/api/state"));
