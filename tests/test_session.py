@@ -234,3 +234,27 @@ def test_pick_next_agrees_with_the_session(tmp_path):
     session = LabellingSession(UNITS, tmp_path, "ann", seed=9)
     expected = pick_next(seeded_order([u.unit_id for u in UNITS], 9), done=set())
     assert session.state()["unit"]["unit_id"] == expected
+
+
+def test_uncertainty_session_with_the_real_model(tmp_path):
+    texts = {
+        "resource": ["Budgets were cut.", "Caseloads are too high.", "There is not enough staff."],
+        "systemic-failure": ["The system failed.", "Procedures broke down.", "The agency failed him."],
+        "none": ["It rained on Monday.", "The report came out.", "She lives in London."],
+    }
+    units = [
+        Unit(f"{label}-{i}", "doc", "sentence", i, text)
+        for label, group in texts.items()
+        for i, text in enumerate(group)
+    ]
+    ranker = Ranker(every=8)
+    session = LabellingSession(units, tmp_path, "ann", "uncertainty", seed=4, ranker=ranker)
+    ranker.wait(30)
+    for _ in range(8):  # 8 of 9: at least two labels have 3 examples
+        unit_id = session.state()["unit"]["unit_id"]
+        session.decide(unit_id, unit_id.rsplit("-", 1)[0])
+    ranker.wait(30)
+    state = session.state()
+    assert "retrained on 8 labels" in state["status"], state["status"]
+    assert set(ranker.scores) == {u.unit_id for u in units} - set(session.log.live)
+    assert state["progress"]["done"] == 8
