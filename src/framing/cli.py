@@ -235,8 +235,10 @@ def evaluate(
     resamples: Annotated[int, typer.Option(help="Bootstrap resamples of documents per interval.")] = 2000,
 ) -> None:
     """Evaluate the model (grouped nested CV, optional external test set) against two baselines."""
+    from rich import box
+
     from framing.evaluate import evaluate as evaluate_model
-    from framing.report import headline_table
+    from framing.report import estimate_text, headline_table, verdict
 
     with console.status("evaluating (nested grouped cross-validation, baselines, learning curve)"):
         result = run(
@@ -253,16 +255,23 @@ def evaluate(
     for warning in result.metrics["warnings"]:
         console.print(f"[bold yellow]warning:[/] {warning}")
     for protocol in result.metrics["protocols"].values():
-        headline = headline_table(protocol)
-        table = Table(
-            title=f"{protocol['name']}: {protocol['units']} units, {protocol['documents']} documents"
-        )
+        headline = headline_table(protocol, compact=True)
+        title = f"{protocol['name']}: {protocol['units']} units, {protocol['documents']} documents"
+        table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
         for i, column in enumerate(headline.header):
-            table.add_column(column, justify="right" if i in headline.numeric else "left")
+            numeric = i in headline.numeric
+            table.add_column(column, justify="right" if numeric else "left", no_wrap=numeric)
         for row in headline.rows:
             table.add_row(*row)
         Console().print(table)
-    console.print(f"95% bootstrap intervals in parentheses. Report: {result.files['html']}")
+        difference = protocol["model_minus"]["lexicon"]["macro_f1"]
+        console.print(
+            f"macro-F1, model − keyword lexicon: {estimate_text(difference, '+', compact=True)}: "
+            f"{verdict(difference, 'keyword lexicon')}."
+        )
+    console.print(
+        f"95% bootstrap intervals in brackets, resampling documents. Report: {result.files['html']}"
+    )
 
 
 @app.command()

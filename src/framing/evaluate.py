@@ -248,12 +248,14 @@ def learning_curve(
     for fraction in fractions:
         fraction_rows = rows[rows[:, 0] == fraction]
         seeds, folds_of, f1s = fraction_rows[:, 1], fraction_rows[:, 2], fraction_rows[:, 4]
+        per_fold = [float(f1s[folds_of == k].mean()) for k in range(len(folds))]
         points.append(
             {
                 "fraction": fraction,
                 "training_labels": float(fraction_rows[:, 3].mean()),
                 "macro_f1": float(f1s.mean()),
-                "sd_between_folds": float(np.std([f1s[folds_of == k].mean() for k in np.unique(folds_of)])),
+                "sd_between_folds": float(np.std(per_fold)),
+                "per_fold": per_fold,
                 "per_seed": [float(f1s[seeds == s].mean()) for s in np.unique(seeds)],
             }
         )
@@ -274,27 +276,35 @@ def learning_curve(
 def read_learning_curve(points: list[dict[str, Any]], weakest: str) -> str:
     """A plain statement of what the learning curve suggests about more labels.
 
-    ``weakest`` names the label with the lowest F1, where new labels are most needed.
+    Gains are paired by outer fold (the same held-out documents) and called
+    clear when they exceed twice their standard error. ``weakest`` names the
+    label with the lowest F1, where new labels are most needed.
     """
-    first, before, last = points[0], points[-2], points[-1]
-    total, recent = last["macro_f1"] - first["macro_f1"], last["macro_f1"] - before["macro_f1"]
-    seed_noise = float(np.std(before["per_seed"])) if len(before["per_seed"]) > 1 else 0.0
+    first, before, last = (np.array(p["per_fold"]) for p in (points[0], points[-2], points[-1]))
+
+    def gain(start: np.ndarray) -> tuple[float, float]:
+        differences = last - start
+        return float(differences.mean()), float(2 * differences.std(ddof=1) / np.sqrt(len(differences)))
+
+    (total, total_margin), (recent, recent_margin) = gain(first), gain(before)
     trend = (
-        f"Macro-F1 went from {first['macro_f1']:.2f} with about {first['training_labels']:.0f} training "
-        f"labels to {last['macro_f1']:.2f} with {last['training_labels']:.0f} ({total:+.2f}); the last "
-        f"step added {recent:+.2f} (spread between seeds {seed_noise:.2f})."
+        f"Mean macro-F1 on held-out documents went from {points[0]['macro_f1']:.2f} with about "
+        f"{points[0]['training_labels']:.0f} training labels to {points[-1]['macro_f1']:.2f} with "
+        f"{points[-1]['training_labels']:.0f}: a gain of {total:+.2f} (± {total_margin:.2f}, two standard "
+        f"errors over the folds), of which the last step brought {recent:+.2f} (± {recent_margin:.2f})."
     )
-    if recent > max(0.01, 2 * seed_noise):
+    if recent > max(0.01, recent_margin):
         verdict = "The curve is still rising at the full training set: more labels are likely to help."
-    elif total > 0.02:
+    elif total > total_margin:
         verdict = (
-            "The curve is rising but flattening: more labels of the same kind should help a little; "
+            "The curve rose but flattens at the end: more labels of the same kind should help a little; "
             f"more examples of the weakest label, {weakest}, are likely to help more."
         )
     else:
         verdict = (
-            "The curve is flat: more labels of the same kind are unlikely to help much; more examples of "
-            f"the weakest label, {weakest}, clearer guidelines or better features are more promising."
+            "No clear gain: the differences are within the fold-to-fold noise, so more labels of the same "
+            f"kind are unlikely to help much on their own; more examples of the weakest label, {weakest}, "
+            "clearer guidelines or better features are more promising."
         )
     return f"{trend} {verdict}"
 
@@ -386,7 +396,7 @@ def by_kind(
 
 
 def by_document(data: LabelledData, predicted: list[str]) -> list[dict[str, Any]]:
-    """Per document: units, the model's accuracy, the gold labels and the model's confusions; worst first."""
+    """Per document: units, the model's accuracy, gold labels and confusions; most mistakes first."""
     rows = []
     for doc in sorted(set(data.groups)):
         keep = [i for i, g in enumerate(data.groups) if g == doc]
@@ -405,7 +415,7 @@ def by_document(data: LabelledData, predicted: list[str]) -> list[dict[str, Any]
                 "confusions": dict(confusions.most_common()),
             }
         )
-    return sorted(rows, key=lambda row: (row["accuracy"], -row["units"], row["doc_id"]))
+    return sorted(rows, key=lambda row: (row["correct"] - row["units"], row["accuracy"], row["doc_id"]))
 
 
 def read_test_set(path: str | Path) -> LabelledData:

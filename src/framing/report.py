@@ -75,14 +75,18 @@ def number(value: float, sign: str = "") -> str:
     return f"{round(value, 2) + 0.0:{sign}.2f}"
 
 
-def estimate_text(estimate: dict[str, Any], sign: str = "") -> str:
-    """``0.62 (0.55 to 0.69)``; ``sign="+"`` shows the sign of differences; undefined is ``–``."""
+def estimate_text(estimate: dict[str, Any], sign: str = "", compact: bool = False) -> str:
+    """``0.62 (0.55 to 0.69)``, or ``0.62 [0.55, 0.69]`` when ``compact``; undefined is ``–``.
+
+    ``sign="+"`` shows the sign, for differences.
+    """
     if estimate["value"] is None:
         return "–"
+    value = number(estimate["value"], sign)
     if estimate["low"] is None:
-        return number(estimate["value"], sign)
+        return value
     low, high = number(estimate["low"], sign), number(estimate["high"], sign)
-    return f"{number(estimate['value'], sign)} ({low} to {high})"
+    return f"{value} [{low}, {high}]" if compact else f"{value} ({low} to {high})"
 
 
 def verdict(difference: dict[str, Any], baseline: str) -> str:
@@ -94,10 +98,10 @@ def verdict(difference: dict[str, Any], baseline: str) -> str:
     return f"the data cannot tell the model and the {baseline} apart (the interval includes 0)"
 
 
-def headline_table(protocol: dict[str, Any]) -> Table:
+def headline_table(protocol: dict[str, Any], compact: bool = False) -> Table:
     """Model and baselines in one table: accuracy, macro-F1 and kappa with 95% intervals."""
     rows = [
-        [NAMES[name], *(estimate_text(report["scores"][score]) for score in HEADLINE)]
+        [NAMES[name], *(estimate_text(report["scores"][score], compact=compact) for score in HEADLINE)]
         for name, report in protocol["systems"].items()
     ]
     return Table(["system", *(SCORE_NAMES[s] for s in HEADLINE)], rows, numeric=(1, 2, 3))
@@ -185,7 +189,7 @@ def kind_table(rows: list[dict[str, Any]]) -> Table:
 
 
 def document_table(rows: list[dict[str, Any]]) -> Table:
-    """The model's accuracy per document, worst first, with the gold labels and the confusions."""
+    """The model's accuracy per document, most mistakes first, with the gold labels and the confusions."""
     table = [
         [
             row["doc_id"],
@@ -261,7 +265,7 @@ def protocol_sections(key: str, protocol: dict[str, Any], title: str) -> list[Se
                     "By document",
                     level=3,
                     blocks=[
-                        f"The model's accuracy in each document, worst first ({documents}).",
+                        f"The model's accuracy in each document, most mistakes first ({documents}).",
                         document_table(protocol["by_document"]),
                     ],
                 ),
@@ -430,8 +434,8 @@ def build_report(metrics: dict[str, Any]) -> tuple[str, list[Section]]:
     intro: list[Block] = [Note(f"Warning: {w}") for w in metrics["warnings"]]
     intro.append(
         f"Model {metrics['model_id']}, evaluated on {data['units']} labelled units from {data['documents']} "
-        f"documents ({data['source']}). Every number comes with its 95% bootstrap interval in parentheses "
-        "and says which protocol produced it."
+        f"documents; labels from {data['source']}. Every number comes with its 95% bootstrap interval in "
+        "parentheses and says which protocol produced it."
     )
     for key, protocol in protocols.items():
         model = protocol["systems"]["model"]["scores"]["macro_f1"]
@@ -443,8 +447,8 @@ def build_report(metrics: dict[str, Any]) -> tuple[str, list[Section]]:
             f"{estimate_text(lexicon)}; the difference, {estimate_text(difference, '+')}, says "
             f"{verdict(difference, 'keyword lexicon')}.",
             headline_table(protocol),
-            "Paired differences: each interval comes from scoring both systems on the same resampled "
-            "documents, which is tighter than comparing the two intervals above.",
+            "Paired differences: both systems are scored on the same resampled documents, so each "
+            "interval is that of the difference itself; when it excludes 0, the data tell the two apart.",
             difference_table(protocol),
         ]
     sections = [Section("headline", "How good is the model?", intro)]
