@@ -15,19 +15,22 @@ NONE_LABEL = "none"
 
 DEFINITIONS: dict[str, str] = {
     "individual-blame": (
-        "Responsibility lies with particular people: named persons, or professionals "
-        "and officials as persons; their conduct, competence, judgement or choices."
+        "Responsibility lies with particular people: named persons, or professionals and "
+        'officials as persons ("the social workers", "managers", "ministers", "the mother"); '
+        "their conduct, competence, judgement, character or choices."
     ),
     "systemic-failure": (
-        "Responsibility lies with structures: the system, procedures, policy, law, "
-        "targets, IT, inspection, culture, or an organisation blamed as a whole."
+        "Responsibility lies with structures: the system, procedures, policy, law, targets, IT, "
+        "inspection, inter-agency arrangements, organisational or political/media culture, or an "
+        "organisation blamed as a whole (a council, trust, police force, agency, department)."
     ),
     "resource": (
-        "Responsibility lies with the level of resources: money, budgets, cuts, "
-        "staffing, vacancies, caseloads, workload, time, pay, recruitment."
+        "Responsibility lies with the level of resources: money, budgets, cuts, funding, staffing, "
+        "vacancies, caseloads, workload, time, pay, recruitment and retention, costs."
     ),
     "none": ("No attribution of responsibility for a failure, harm or problem, and no remedy for one."),
 }
+"""The codebook's one-line definition of each label, word for word."""
 
 DECISION_PROCEDURE: tuple[str, ...] = (
     "1. Does the unit say why something went wrong, who or what is responsible, "
