@@ -40,15 +40,19 @@ from framing.codebook import CODEBOOK_VERSION, DEFINITIONS, LABELS
 from framing.errors import FramingError
 from framing.explain import contributions, top_features
 from framing.lexicon import keyword_label
-from framing.metrics import N_RESAMPLES, calibration_report, classification_report, paired_differences
+from framing.metrics import (
+    N_RESAMPLES,
+    SYSTEMS,
+    calibration_report,
+    classification_report,
+    paired_differences,
+)
 from framing.model import SEED, build_pipeline, grouped_folds, param_grid
 from framing.nlp import DEFAULT_PIPELINE, SpacyLemmatizer
 from framing.persist import FramingModel
 from framing.predict import load_model
+from framing.report import estimate_text, write_reports
 from framing.train import LabelledData, check_trainable, load_labelled
-
-SYSTEMS = {"model": "framing model", "lexicon": "keyword lexicon", "majority": "majority class"}
-"""The systems compared in every table: the model and the two baselines."""
 
 CURVE_FRACTIONS = (0.2, 0.4, 0.6, 0.8, 1.0)
 CURVE_SEEDS = 5
@@ -487,8 +491,9 @@ def model_card(metadata: dict[str, Any], data: LabelledData, cv: dict[str, Any])
         "this report has a wide interval, and a difference between two systems means little when their "
         "intervals overlap.",
         *(
-            f"'{label}' has only {support[label]} labelled units; its F1 ({_fmt(per_label[label]['f1'])}) "
-            "rests on few examples, and its predictions should be checked by hand."
+            f"'{label}' has only {support[label]} labelled units: its F1, "
+            f"{estimate_text(per_label[label]['f1'])}, rests on few examples, and its predictions "
+            "should be checked by hand."
             for label in rare
         ),
         "The documents come from one corpus and topic; performance on other topics, outlets, periods or "
@@ -497,7 +502,7 @@ def model_card(metadata: dict[str, Any], data: LabelledData, cv: dict[str, Any])
         "sentences, mixed frames, irony or who holds the frame.",
         f"English only; text is lemmatised with the spaCy pipeline '{metadata.get('spacy_model')}'.",
         f"Probabilities are temperature-scaled; the expected calibration error under cross-validation is "
-        f"{_fmt(cv['calibration']['ece'])}.",
+        f"{estimate_text(cv['calibration']['ece'])}.",
     ]
     return {
         "intended_use": (
@@ -522,12 +527,6 @@ def model_card(metadata: dict[str, Any], data: LabelledData, cv: dict[str, Any])
     }
 
 
-def _fmt(estimate: dict[str, Any]) -> str:
-    if estimate["value"] is None:
-        return "undefined"
-    return f"{estimate['value']:.2f}, 95% interval {estimate['low']:.2f}-{estimate['high']:.2f}"
-
-
 def evaluate(
     labels_dir: str | Path = "data/labels",
     units_path: str | Path | None = "data/units.jsonl",
@@ -546,8 +545,6 @@ def evaluate(
     protocol with the trained model itself (``model_path``, default: the model
     :func:`framing.predict.load_model` finds).
     """
-    from framing.report import write_reports
-
     model = load_model(model_path)
     metadata = model.metadata
     data = load_labelled(labels_dir, units_path)

@@ -14,9 +14,9 @@ from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay
 
 from framing.codebook import LABELS
+from framing.metrics import SYSTEMS
 
 COLOURS = {"model": "#1f5fa8", "lexicon": "#d9822b", "majority": "#8a8a8a"}
-NAMES = {"model": "framing model", "lexicon": "keyword lexicon", "majority": "majority class"}
 DPI = 110
 
 
@@ -60,7 +60,7 @@ def f1_figure(systems: dict[str, Any], path: Path) -> Path:
         high = np.array([e["high"] if e["high"] is not None else np.nan for e in estimates])
         error = np.nan_to_num(np.vstack([value - low, high - value]))
         ax.errorbar(
-            value, y, xerr=error, fmt="o", capsize=3, color=COLOURS.get(name), label=NAMES.get(name, name)
+            value, y, xerr=error, fmt="o", capsize=3, color=COLOURS.get(name), label=SYSTEMS.get(name, name)
         )
     ax.set_yticks(np.arange(len(rows)), rows)
     ax.invert_yaxis()
@@ -86,7 +86,7 @@ def learning_curve_figure(curve: dict[str, Any], path: Path) -> Path:
         ax.plot(x, seed_line, color=COLOURS["model"], alpha=0.3, lw=1, label="one seed" if s == 0 else None)
     ax.plot(x, mean, "o-", color=COLOURS["model"], lw=2, label="framing model (mean)")
     for name, value in curve["baselines"].items():
-        ax.axhline(value, ls="--", color=COLOURS.get(name), label=NAMES.get(name, name))
+        ax.axhline(value, ls="--", color=COLOURS.get(name), label=SYSTEMS.get(name, name))
     ax.set(
         xlabel="training labels",
         ylabel="macro-F1 on held-out documents",

@@ -22,6 +22,8 @@ N_RESAMPLES = 2000
 N_BINS = 10
 HEADLINE = ("accuracy", "macro_f1", "kappa")
 """The scores shown in headline tables, in order."""
+SYSTEMS = {"model": "framing model", "lexicon": "keyword lexicon", "majority": "majority class"}
+"""The systems compared in every table, by key: the model and the two baselines."""
 
 
 def scores_from_confusion(matrix: np.ndarray) -> dict[str, np.ndarray]:

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from framing.codebook import LABELS
-from framing.figures import NAMES, draw_figures
-from framing.metrics import HEADLINE
+from framing.figures import draw_figures
+from framing.metrics import HEADLINE, SYSTEMS
 
-SCORE_NAMES = {"accuracy": "accuracy", "macro_f1": "macro-F1", "kappa": "Cohen's kappa"}
+SCORE_SYSTEMS = {"accuracy": "accuracy", "macro_f1": "macro-F1", "kappa": "Cohen's kappa"}
 MAX_DOCUMENTS = 30
 
 
@@ -101,19 +101,19 @@ def verdict(difference: dict[str, Any], baseline: str) -> str:
 def headline_table(protocol: dict[str, Any], compact: bool = False) -> Table:
     """Model and baselines in one table: accuracy, macro-F1 and kappa with 95% intervals."""
     rows = [
-        [NAMES[name], *(estimate_text(report["scores"][score], compact=compact) for score in HEADLINE)]
+        [SYSTEMS[name], *(estimate_text(report["scores"][score], compact=compact) for score in HEADLINE)]
         for name, report in protocol["systems"].items()
     ]
-    return Table(["system", *(SCORE_NAMES[s] for s in HEADLINE)], rows, numeric=(1, 2, 3))
+    return Table(["system", *(SCORE_SYSTEMS[s] for s in HEADLINE)], rows, numeric=(1, 2, 3))
 
 
 def difference_table(protocol: dict[str, Any]) -> Table:
     """The model's headline scores minus each baseline's, on the same document resamples."""
     rows = [
-        [f"model − {NAMES[name]}", *(estimate_text(diff[score], "+") for score in HEADLINE)]
+        [f"model − {SYSTEMS[name]}", *(estimate_text(diff[score], "+") for score in HEADLINE)]
         for name, diff in protocol["model_minus"].items()
     ]
-    return Table(["difference", *(SCORE_NAMES[s] for s in HEADLINE)], rows, numeric=(1, 2, 3))
+    return Table(["difference", *(SCORE_SYSTEMS[s] for s in HEADLINE)], rows, numeric=(1, 2, 3))
 
 
 def per_label_table(protocol: dict[str, Any]) -> Table:
@@ -125,7 +125,7 @@ def per_label_table(protocol: dict[str, Any]) -> Table:
             rows.append(
                 [
                     label,
-                    NAMES[name],
+                    SYSTEMS[name],
                     *(estimate_text(row[m]) for m in ("precision", "recall", "f1")),
                     str(row["support"]),
                 ]
@@ -181,11 +181,11 @@ def kind_table(rows: list[dict[str, Any]]) -> Table:
                 [
                     row["kind"],
                     f"{row['units']} units, {row['documents']} documents",
-                    NAMES[name],
+                    SYSTEMS[name],
                     *(estimate_text(scores[s]) for s in HEADLINE),
                 ]
             )
-    return Table(["kind", "size", "system", *(SCORE_NAMES[s] for s in HEADLINE)], table, (3, 4, 5))
+    return Table(["kind", "size", "system", *(SCORE_SYSTEMS[s] for s in HEADLINE)], table, (3, 4, 5))
 
 
 def document_table(rows: list[dict[str, Any]]) -> Table:
@@ -316,7 +316,7 @@ def learning_curve_section(key: str, curve: dict[str, Any]) -> Section:
             f"{curve['seeds']} seeds) and scored on the held-out documents. The hyper-parameters are "
             f"fixed to those `framing train` selected on all labels ({params}); that makes the curve a bit "
             "optimistic but leaves its shape, which is what it is for. Baselines: "
-            + ", ".join(f"{NAMES[n]} {v:.2f}" for n, v in curve["baselines"].items())
+            + ", ".join(f"{SYSTEMS[n]} {v:.2f}" for n, v in curve["baselines"].items())
             + " (mean per-fold macro-F1).",
             Table(
                 [
