@@ -487,9 +487,9 @@ def model_card(metadata: dict[str, Any], data: LabelledData, cv: dict[str, Any])
     support = {label: per_label[label]["support"] for label in LABELS}
     rare = [label for label in LABELS if support[label] < 30]
     limits = [
-        f"Small training set: {len(data)} units from {len(set(data.groups))} documents; every number in "
-        "this report has a wide interval, and a difference between two systems means little when their "
-        "intervals overlap.",
+        f"Small training set: {len(data)} units from {len(set(data.groups))} documents, so every number "
+        "in this report has a wide interval; compare systems by their paired differences, not by whether "
+        "their intervals overlap.",
         *(
             f"'{label}' has only {support[label]} labelled units: its F1, "
             f"{estimate_text(per_label[label]['f1'])}, rests on few examples, and its predictions "

@@ -63,7 +63,7 @@ def contributions(
     for row in pushed:
         entries = [describe(names[j], row[j]) for j in np.flatnonzero(single & (row > 0))]
         entries += [
-            {"part": part, "feature": f"all {part} n-grams", "weight": round(float(total), 4)}
+            {"part": part, "feature": f"{part} (all n-grams)", "weight": round(float(total), 4)}
             for part in summed
             if (total := row[parts == part].sum()) > 0
         ]

@@ -154,8 +154,10 @@ def features_text(features: list[dict[str, Any]]) -> str:
     return "; ".join(map(feature_text, features)) or "–"
 
 
-def examples_table(examples: list[dict[str, Any]]) -> Table:
+def examples_table(examples: list[dict[str, Any]]) -> Table | str:
     """Units with gold and predicted label, confidence and the features that pushed the prediction."""
+    if not examples:
+        return "None."
     rows = [
         [
             e["text"],
