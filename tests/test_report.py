@@ -1,20 +1,9 @@
-import os
 import re
-from pathlib import Path
 
 import pytest
 
 from framing.report import markdown_cell, write_reports
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SECTIONS = {
     "headline": "How good is the model?",
     "cv-labels": "Cross-validation: results per label",
@@ -68,20 +57,6 @@ def test_reports_render_again_from_metrics_alone(evaluation, tmp_path):
     assert files["markdown"].read_text(encoding="utf-8") == evaluation.files["markdown"].read_text(
         encoding="utf-8"
     )
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium.")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.browser

@@ -13,7 +13,7 @@ from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
 from framing.codebook import LABELS
 from framing.errors import LabelFileError
-from framing.labels import LabelRecord, annotations_by_annotator, read_records
+from framing.labels import LabelRecord, annotations_by_annotator, read_many
 
 
 @dataclass
@@ -94,10 +94,5 @@ def _alpha(codes: np.ndarray) -> float:
 
 def agreement_of_files(paths: list[str | Path]) -> Agreement:
     """Agreement between the annotators found in ``paths`` (one or more labels files)."""
-    records: list[LabelRecord] = []
-    problems: list[str] = []
-    for path in paths:
-        loaded = read_records(path)
-        records.extend(loaded.records)
-        problems.extend(loaded.problems)
-    return agreement_of(annotations_by_annotator(records), problems)
+    loaded = read_many(paths)
+    return agreement_of(annotations_by_annotator(loaded.records), loaded.problems)

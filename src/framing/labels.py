@@ -134,6 +134,16 @@ def read_records(path: str | Path) -> LoadedLabels:
     return LoadedLabels(records, problems)
 
 
+def read_many(paths: Iterable[str | Path]) -> LoadedLabels:
+    """Every decision in ``paths``, and all their damaged lines."""
+    merged = LoadedLabels([], [])
+    for path in paths:
+        loaded = read_records(path)
+        merged.records.extend(loaded.records)
+        merged.problems.extend(loaded.problems)
+    return merged
+
+
 def latest(records: Iterable[LabelRecord]) -> dict[str, LabelRecord]:
     """The latest decision per unit (for one annotator's records); retracted units dropped."""
     current: dict[str, LabelRecord] = {}
@@ -177,11 +187,7 @@ def training_labels(labels_dir: str | Path) -> TrainingLabels:
         source = f"{gold} (adjudicated gold labels)"
     else:
         files = annotator_files(labels_dir)
-        loaded = LoadedLabels([], [])
-        for path in files:
-            one = read_records(path)
-            loaded.records.extend(one.records)
-            loaded.problems.extend(one.problems)
+        loaded = read_many(files)
         records = agreed(annotations_by_annotator(loaded.records))
         source = (
             f"{len(files)} annotator file(s) in {labels_dir}, units where all annotators agree "

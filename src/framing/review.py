@@ -20,7 +20,7 @@ from framing.labels import (
     annotations_by_annotator,
     annotator_files,
     check_annotator,
-    read_records,
+    read_many,
 )
 from framing.session import DecisionLog, Session
 
@@ -71,13 +71,8 @@ def load_disagreements(labels_dir: str | Path) -> tuple[list[Disagreement], list
         raise LabelFileError(
             f"No annotator files in {labels_dir}: label with `framing label --annotator NAME` first."
         )
-    records: list[LabelRecord] = []
-    problems: list[str] = []
-    for path in files:
-        loaded = read_records(path)
-        records.extend(loaded.records)
-        problems.extend(loaded.problems)
-    return find_disagreements(annotations_by_annotator(records)), problems
+    loaded = read_many(files)
+    return find_disagreements(annotations_by_annotator(loaded.records)), loaded.problems
 
 
 class ReviewSession(Session):
