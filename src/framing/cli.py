@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections.abc import Iterator
@@ -140,33 +139,17 @@ def info(
 
 def read_input_texts(source: Path | None, text_column: str) -> Iterator[str]:
     """Texts from a file or standard input: one per line, or JSONL/CSV with a text column."""
+    from framing.tables import TABLE_SUFFIXES, column, read_rows
+
     if source is None or str(source) == "-":
         yield from (line.rstrip("\n") for line in sys.stdin)
-        return
-    if not source.exists():
+    elif source.suffix.lower() in TABLE_SUFFIXES:
+        for number, row in read_rows(source):
+            yield str(column(source, number, row, text_column))
+    elif not source.exists():
         raise FramingError(f"{source}: no such file.")
-    suffix = source.suffix.lower()
-    with source.open(encoding="utf-8", newline="") as stream:
-        if suffix == ".jsonl":
-            for number, line in enumerate(stream, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise FramingError(f"{source}:{number}: not JSON ({exc}).") from exc
-                if not isinstance(record, dict) or text_column not in record:
-                    raise FramingError(f"{source}:{number}: no {text_column!r} field; use --text-column.")
-                yield str(record[text_column])
-        elif suffix == ".csv":
-            reader = csv.DictReader(stream)
-            if text_column not in (reader.fieldnames or []):
-                raise FramingError(
-                    f"{source}: no column {text_column!r} (columns: {', '.join(reader.fieldnames or [])}); "
-                    "use --text-column."
-                )
-            yield from (row[text_column] for row in reader)
-        else:
+    else:
+        with source.open(encoding="utf-8") as stream:
             yield from (line.rstrip("\n") for line in stream)
 
 

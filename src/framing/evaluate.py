@@ -18,8 +18,6 @@ reports from it (:mod:`framing.report`).
 
 from __future__ import annotations
 
-import csv
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,6 +50,7 @@ from framing.nlp import DEFAULT_PIPELINE, SpacyLemmatizer
 from framing.persist import FramingModel
 from framing.predict import load_model
 from framing.report import estimate_text, write_reports
+from framing.tables import read_rows
 from framing.train import LabelledData, check_trainable, load_labelled
 
 CURVE_FRACTIONS = (0.2, 0.4, 0.6, 0.8, 1.0)
@@ -429,20 +428,8 @@ def read_test_set(path: str | Path) -> LabelledData:
     the bootstrap), ``kind`` (default ``sentence``) and ``unit_id``.
     """
     path = Path(path)
-    if not path.exists():
-        raise FramingError(f"{path}: no such test file.")
-    suffix = path.suffix.lower()
-    if suffix not in (".jsonl", ".csv"):
-        raise FramingError(f"{path}: a test set must be .jsonl or .csv with 'text' and 'label' columns.")
-    with path.open(encoding="utf-8", newline="") as stream:
-        if suffix == ".csv":
-            rows = list(enumerate(csv.DictReader(stream), start=2))
-        else:
-            rows = [
-                (n, _json_object(path, n, line)) for n, line in enumerate(stream, start=1) if line.strip()
-            ]
     texts, labels, groups, kinds, ids = [], [], [], [], []
-    for number, row in rows:
+    for number, row in read_rows(path):
         text, label = row.get("text"), row.get("label")
         if not isinstance(text, str) or label not in LABELS:
             raise FramingError(
@@ -457,16 +444,6 @@ def read_test_set(path: str | Path) -> LabelledData:
     if not texts:
         raise FramingError(f"{path}: no labelled rows.")
     return LabelledData(texts, labels, groups, kinds, ids, source=str(path))
-
-
-def _json_object(path: Path, number: int, line: str) -> dict[str, Any]:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise FramingError(f"{path}:{number}: not JSON ({exc}).") from exc
-    if not isinstance(record, dict):
-        raise FramingError(f"{path}:{number}: not a JSON object.")
-    return record
 
 
 def describe_data(data: LabelledData) -> dict[str, Any]:
