@@ -49,8 +49,9 @@ format: $(STAMP)  ## Reformat the code with ruff
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-benchmark: $(MODEL)  ## Measure prediction throughput and memory
-	$(BIN)/python benchmarks/predict_throughput.py
+benchmark: $(MODEL)  ## Measure prediction throughput and memory on one core
+	taskset -c 0 $(BIN)/python benchmarks/predict_throughput.py
+	taskset -c 0 $(BIN)/python benchmarks/streaming_memory.py
 
 active-learning: $(STAMP) $(UNITS)  ## Simulate random vs uncertainty labelling order on the labels
 	$(BIN)/python benchmarks/active_learning.py --jobs 2
