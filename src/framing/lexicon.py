@@ -14,10 +14,11 @@ from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator
 
 from framing.codebook import LABELS, NONE_LABEL
 from framing.features import count_matrix, ngram_columns
+from framing.nlp import TextTransformerMixin
 
 LEXICON: dict[str, frozenset[str]] = {
     "individual-blame": frozenset(
@@ -87,8 +88,10 @@ def keyword_label(lemma_text: str) -> str:
     return NONE_LABEL  # pragma: no cover - every frame is checked above
 
 
-class LexiconCues(TransformerMixin, BaseEstimator):
+class LexiconCues(TextTransformerMixin, BaseEstimator):
     """Lemma strings -> ``log1p`` keyword counts per frame, as a dense feature block."""
+
+    requires_fit = False
 
     def fit(self, X: Iterable[str], y: object = None) -> LexiconCues:  # noqa: N803
         """Nothing to learn."""
@@ -104,10 +107,3 @@ class LexiconCues(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """``lexicon=<frame>`` per column."""
         return np.array([f"lexicon={frame}" for frame in FRAMES], dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.requires_fit = False
-        return tags

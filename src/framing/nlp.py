@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from typing import ClassVar
 
 import spacy
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -79,7 +80,20 @@ def _word_forms(doc: Doc) -> list[int]:
     return forms[forms[:, 1] == 0, 0].tolist()
 
 
-class SpacyLemmatizer(TransformerMixin, BaseEstimator):
+class TextTransformerMixin(TransformerMixin):
+    """scikit-learn tags of a transformer whose input is a sequence of strings."""
+
+    requires_fit: ClassVar[bool] = True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = self.requires_fit
+        return tags
+
+
+class SpacyLemmatizer(TextTransformerMixin, BaseEstimator):
     """Turn raw texts into lower-cased lemma strings with spaCy, for vectorizers.
 
     Stores only the pipeline's name, so it pickles small and rebuilds the
@@ -124,10 +138,3 @@ class SpacyLemmatizer(TransformerMixin, BaseEstimator):
         disable = [name for name in _UNNEEDED_FOR_FEATURES if nlp.has_pipe(name)]
         docs = nlp.pipe(texts, batch_size=self.batch_size, disable=disable)
         return [" ".join(tok.lemma_.lower() for tok in doc if not tok.is_space) for doc in docs]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.requires_fit = True
-        return tags
