@@ -23,7 +23,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from sklearn.base import clone
 
 from framing.ingest import read_units
-from framing.model import make_char_vectorizer
+from framing.model import hyper_parameters, make_char_vectorizer
 from framing.nlp import load_nlp
 from framing.persist import FramingModel
 from framing.predict import iter_predict, load_model
@@ -55,7 +55,7 @@ def main() -> None:
         pass
     tokenizer_rate = len(texts) / (time.perf_counter() - start)
 
-    chars = model.metadata["cv"]["best_params"].get("features__chars") != "drop"
+    chars = hyper_parameters(model.pipeline)["chars"] == "on"
     with_chars = clone(model.pipeline).set_params(features__chars=make_char_vectorizer())
     data = load_labelled("data/labels", args.units)
     with_chars.fit(data.texts, data.labels)

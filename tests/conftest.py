@@ -53,6 +53,7 @@ def evaluation(labels_dir, model_path, tmp_path_factory):
     The test file holds a unit whose text is markup, to check that reports escape it.
     """
     from framing import evaluate as module
+    from framing import model
 
     test_file = tmp_path_factory.mktemp("external") / "test.jsonl"
     rows = [
@@ -67,7 +68,7 @@ def evaluation(labels_dir, model_path, tmp_path_factory):
         "".join(json.dumps({"text": t, "label": y, "doc_id": d}) + "\n" for t, y, d in rows), encoding="utf-8"
     )
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(module, "param_grid", lambda: {"classifier__estimator__C": [1.0]})
+        patch.setattr(model, "param_grid", lambda: {"classifier__estimator__C": [1.0]})
         return module.evaluate(
             labels_dir,
             None,

@@ -30,7 +30,7 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 from sklearn.metrics import f1_score
-from sklearn.model_selection import GridSearchCV, cross_val_predict, cross_validate
+from sklearn.model_selection import cross_val_predict, cross_validate
 from sklearn.pipeline import Pipeline
 
 from framing import __version__
@@ -45,7 +45,7 @@ from framing.metrics import (
     classification_report,
     paired_differences,
 )
-from framing.model import SEED, build_pipeline, grouped_folds, param_grid
+from framing.model import SEED, grouped_folds, hyper_parameters, model_search
 from framing.nlp import DEFAULT_PIPELINE, SpacyLemmatizer
 from framing.persist import FramingModel
 from framing.predict import load_model
@@ -119,13 +119,7 @@ def nested_cv(
     """
     check_trainable(data)
     n_groups = len(set(data.groups))
-    inner = GridSearchCV(
-        build_pipeline(spacy_model=spacy_model, seed=seed),
-        param_grid(),
-        scoring="f1_macro",
-        cv=grouped_folds(n_groups - n_groups // 5, seed, max_splits=4),
-        error_score="raise",
-    )
+    inner = model_search(n_groups - n_groups // 5, seed, spacy_model, max_splits=4)
     texts, labels, groups = (
         np.asarray(data.texts, dtype=object),
         np.asarray(data.labels),
@@ -173,21 +167,6 @@ def external_test(model: FramingModel, test: LabelledData, training: LabelledDat
         "majority": list(majority.predict(test.texts)),
     }
     return Predictions(test, probabilities, baselines, [pipeline], np.zeros(len(test), dtype=int))
-
-
-def hyper_parameters(pipeline: Pipeline) -> dict[str, Any]:
-    """The values of the searched hyper-parameters in a fitted pipeline, readable."""
-    params = pipeline.get_params()
-    return {name.rpartition("__")[2]: _describe(params[name]) for name in param_grid()}
-
-
-def _describe(value: object) -> object:
-    """A parameter value as JSON: a dropped step is ``"off"``, an estimator ``"on"``."""
-    if value == "drop":
-        return "off"
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    return "on"
 
 
 def stratified_subset(

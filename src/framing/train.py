@@ -16,7 +16,7 @@ from framing.codebook import CODEBOOK_VERSION, LABELS
 from framing.errors import NoTrainingDataError
 from framing.ingest import read_units
 from framing.labels import LabelRecord, training_labels
-from framing.model import SEED, build_pipeline, grouped_folds, param_grid
+from framing.model import SEED, hyper_parameters, model_search
 from framing.nlp import DEFAULT_PIPELINE
 from framing.persist import save_model
 
@@ -89,15 +89,7 @@ def select_and_fit(
 ) -> GridSearchCV:
     """Grid-search the pipeline with folds grouped by document, scored by macro-F1, then refit."""
     check_trainable(data)
-    search = GridSearchCV(
-        build_pipeline(spacy_model=spacy_model, seed=seed),
-        param_grid(),
-        scoring="f1_macro",
-        cv=grouped_folds(len(set(data.groups)), seed),
-        n_jobs=n_jobs,
-        refit=True,
-        error_score="raise",
-    )
+    search = model_search(len(set(data.groups)), seed, spacy_model, n_jobs)
     search.fit(data.texts, data.labels, groups=data.groups)
     return search
 
@@ -131,7 +123,7 @@ def train(
         "cv": {
             "protocol": f"{search.n_splits_}-fold StratifiedGroupKFold by document, seed {seed}",
             "scoring": "macro-F1",
-            "best_params": {k: _describe(v) for k, v in search.best_params_.items()},
+            "best_params": hyper_parameters(search.best_estimator_),
             "macro_f1_mean": float(results["mean_test_score"][best]),
             "macro_f1_std": float(results["std_test_score"][best]),
             "macro_f1_folds": fold_scores,
@@ -140,9 +132,3 @@ def train(
         },
     }
     return save_model(search.best_estimator_, metadata, output)
-
-
-def _describe(value: object) -> object:
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    return type(value).__name__
