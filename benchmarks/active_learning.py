@@ -4,7 +4,7 @@ For each seed, one of three folds of documents (stratified, grouped by
 document; seed 0 holds out the first fold, seed 1 the second, ...) is held out
 as the test set; the labelling of the rest is simulated. The random
 order is the app's seeded order; the uncertainty order is the app's mixed
-strategy (``framing.stream``): after every ``--every`` labels a model is
+strategy (``framing.app.stream``): after every ``--every`` labels a model is
 retrained on the labels so far and the next unit is the most uncertain one,
 except for a share ``--fraction`` of random picks. At every retraining the
 model is scored on the held-out documents. The simulation retrains at once,
@@ -30,7 +30,7 @@ from joblib import Parallel, delayed
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedGroupKFold
 
-from framing.stream import (
+from framing.app.stream import (
     POOL_SIZE,
     fit_model,
     is_random_pick,
@@ -38,7 +38,7 @@ from framing.stream import (
     pick_next,
     seeded_order,
 )
-from framing.train import LabelledData, load_labelled
+from framing.model.train import LabelledData, load_labelled
 
 
 def macro_f1(model, texts: list[str], labels: list[str]) -> float:

@@ -22,12 +22,12 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from sklearn.base import clone
 
-from framing.ingest import read_units
-from framing.model import hyper_parameters, make_char_vectorizer
-from framing.nlp import load_nlp
-from framing.persist import FramingModel
-from framing.predict import iter_predict, load_model
-from framing.train import load_labelled
+from framing.corpus.ingest import read_units
+from framing.model.pipeline import hyper_parameters, make_char_vectorizer
+from framing.model.nlp import load_nlp
+from framing.model.persist import FramingModel
+from framing.model.predict import iter_predict, load_model
+from framing.model.train import load_labelled
 
 
 def rate(texts: list[str], model: FramingModel) -> float:
@@ -63,11 +63,11 @@ def main() -> None:
     print(f"texts:                 {len(texts):,} ({len(sentences)} distinct seed sentences, repeated)")
     print(f"spaCy tokenizer alone: {tokenizer_rate:,.0f} sentences/s")
     print(
-        f"framing.predict:       {rate(texts, model):,.0f} sentences/s "
+        f"framing.predict():     {rate(texts, model):,.0f} sentences/s "
         f"(trained model, character n-grams {'on' if chars else 'off'})"
     )
     print(
-        f"framing.predict:       {rate(texts, FramingModel(with_chars, model.metadata)):,.0f} sentences/s "
+        f"framing.predict():     {rate(texts, FramingModel(with_chars, model.metadata)):,.0f} sentences/s "
         "(same model with character n-grams on)"
     )
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

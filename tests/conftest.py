@@ -16,7 +16,7 @@ THREAD_PAGE = RAW / "002_ffb2ef72088eacfb.txt"
 
 @pytest.fixture(scope="session")
 def nlp():
-    from framing.nlp import load_nlp
+    from framing.model.nlp import load_nlp
 
     return load_nlp()
 
@@ -31,7 +31,7 @@ def labels_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def model_path(labels_dir, tmp_path_factory) -> Path:
-    from framing.train import train
+    from framing.model.train import train
 
     path = tmp_path_factory.mktemp("models") / "framing.joblib"
     train(labels_dir, path, units_path=None)
@@ -52,8 +52,8 @@ def evaluation(labels_dir, model_path, tmp_path_factory):
 
     The test file holds a unit whose text is markup, to check that reports escape it.
     """
-    from framing import evaluate as module
-    from framing import model
+    from framing.experiment import evaluate as module
+    from framing.model import pipeline as model
 
     test_file = tmp_path_factory.mktemp("external") / "test.jsonl"
     rows = [

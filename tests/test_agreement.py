@@ -3,10 +3,10 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from framing.agreement import agreement_of, agreement_of_files
+from framing.labels.agreement import agreement_of, agreement_of_files
 from framing.cli import app
 from framing.errors import LabelFileError
-from framing.labels import LabelRecord, append_records
+from framing.labels.store import LabelRecord, append_records
 
 R, N = "resource", "none"
 

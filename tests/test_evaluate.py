@@ -7,14 +7,14 @@ from typer.testing import CliRunner
 from framing.cli import app
 from framing.codebook import LABELS
 from framing.errors import FramingError
-from framing.evaluate import (
+from framing.experiment.evaluate import (
     lexicon_labels,
     outer_splits,
     read_learning_curve,
     read_test_set,
     stratified_subset,
 )
-from framing.train import LabelledData, load_labelled
+from framing.model.train import LabelledData, load_labelled
 
 
 def _many_documents(n_documents: int = 26, seed: int = 0) -> LabelledData:
@@ -172,7 +172,7 @@ def test_breakdowns(evaluation):
 
 
 def test_cli_prints_the_headline_table_and_the_report_path(evaluation, monkeypatch):
-    monkeypatch.setattr("framing.evaluate.evaluate", lambda *args, **kwargs: evaluation)
+    monkeypatch.setattr("framing.experiment.evaluate.evaluate", lambda *args, **kwargs: evaluation)
     result = CliRunner().invoke(app, ["evaluate"])
     assert result.exit_code == 0, result.output
     for text in (

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from framing.codebook import LABELS
-from framing.explain import contributions, linear_weights, top_features
-from framing.persist import load_model
+from framing.experiment.explain import contributions, linear_weights, top_features
+from framing.model.persist import load_model
 
 TEXTS = ["Budgets were cut and caseloads soared.", "The manager should be sacked."]
 

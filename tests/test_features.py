@@ -3,8 +3,8 @@ import pickle
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from framing.features import LemmaTfidfVectorizer
-from framing.nlp import SpacyLemmatizer
+from framing.model.features import LemmaTfidfVectorizer
+from framing.model.nlp import SpacyLemmatizer
 
 TEXTS = [
     "Social workers had caseloads 50% above the recommended level.",

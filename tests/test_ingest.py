@@ -3,9 +3,9 @@ import json
 import pytest
 from tests.conftest import RAW, THREAD_PAGE
 
-from framing.boilerplate import boilerplate_rule
+from framing.corpus.boilerplate import boilerplate_rule
 from framing.errors import IngestError
-from framing.ingest import find_sources, ingest, make_unit_id, read_units
+from framing.corpus.ingest import find_sources, ingest, make_unit_id, read_units
 
 
 def run_ingest(tmp_path, *sources, **options):

@@ -7,9 +7,9 @@ from typer.testing import CliRunner
 
 from framing.cli import app as cli
 from framing.errors import InterchangeError
-from framing.ingest import Unit, write_units
-from framing.interchange import FORMATS, detect_format, export_labels, import_labels
-from framing.labels import LabelRecord, append_records, latest, read_records
+from framing.corpus.ingest import Unit, write_units
+from framing.labels.interchange import FORMATS, detect_format, export_labels, import_labels
+from framing.labels.store import LabelRecord, append_records, latest, read_records
 
 UNITS = [
     Unit(

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from framing.errors import LabelFileError, NoTrainingDataError
-from framing.labels import (
+from framing.labels.store import (
     LabelRecord,
     annotations_by_annotator,
     annotator_file,

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from framing.lexicon import FRAMES, LEXICON, LexiconCues, keyword_label, lexicon_counts
+from framing.model.lexicon import FRAMES, LEXICON, LexiconCues, keyword_label, lexicon_counts
 
 
 @pytest.mark.parametrize(

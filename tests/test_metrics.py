@@ -3,7 +3,7 @@ import pytest
 from sklearn.metrics import cohen_kappa_score, f1_score
 
 from framing.codebook import LABELS
-from framing.metrics import (
+from framing.experiment.metrics import (
     calibration_report,
     classification_report,
     group_confusions,

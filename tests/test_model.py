@@ -6,8 +6,8 @@ import pytest
 
 import framing
 from framing.errors import ModelError, NoTrainingDataError
-from framing.persist import load_model, sha256_of
-from framing.train import load_labelled, train
+from framing.model.persist import load_model, sha256_of
+from framing.model.train import load_labelled, train
 
 
 def test_trained_model_metadata(model_path):

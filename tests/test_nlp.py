@@ -4,7 +4,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from framing.nlp import DEFAULT_PIPELINE, SpacyLemmatizer, load_nlp
+from framing.model.nlp import DEFAULT_PIPELINE, SpacyLemmatizer, load_nlp
 
 
 def test_default_pipeline_splits_sentences_and_lemmatises(nlp):
@@ -66,7 +66,7 @@ def test_scikit_learn_api_checks(check, estimator):
     """scikit-learn's own checks of the estimator API that apply to text transformers."""
     from sklearn.utils import estimator_checks
 
-    from framing.lexicon import LexiconCues
+    from framing.model.lexicon import LexiconCues
 
     instance = {"SpacyLemmatizer": SpacyLemmatizer, "LexiconCues": LexiconCues}[estimator]()
     getattr(estimator_checks, check)(estimator, instance)

@@ -1,7 +1,7 @@
 import pytest
 
 import framing
-from framing.predict import EMPTY_PREDICTION, Prediction, iter_predict
+from framing.model.predict import EMPTY_PREDICTION, Prediction, iter_predict
 
 
 def test_one_string_gives_one_prediction(model_path):

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from framing.report import markdown_cell, write_reports
+from framing.report.content import markdown_cell, write_reports
 
 SECTIONS = {
     "headline": "How good is the model?",

@@ -4,7 +4,7 @@ import time
 import numpy as np
 import pytest
 
-from framing.stream import (
+from framing.app.stream import (
     Ranker,
     fit_model,
     is_random_pick,

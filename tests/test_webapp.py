@@ -6,11 +6,11 @@ from typer.testing import CliRunner
 
 from framing.cli import app as cli
 from framing.codebook import DEFINITIONS, LABELS
-from framing.ingest import Unit
-from framing.labels import LabelRecord, append_records
-from framing.review import ReviewSession
-from framing.session import LabellingSession
-from framing.webapp import MAX_BODY_BYTES, access_token, create_app
+from framing.corpus.ingest import Unit
+from framing.labels.store import LabelRecord, append_records
+from framing.app.review import ReviewSession
+from framing.app.session import LabellingSession
+from framing.app.webapp import MAX_BODY_BYTES, access_token, create_app
 
 SCRIPT = "<script>window.pwned = true</script><b>not bold</b>"
 UNITS = [

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from framing.codebook import LABELS
 from framing.errors import FramingError
-from framing.nlp import DEFAULT_PIPELINE
+from framing.model.nlp import DEFAULT_PIPELINE
 
 app = typer.Typer(
     help="Measure how responsibility is framed: individual-blame, systemic-failure, resource or none.",
@@ -65,8 +65,8 @@ def ingest(
     spacy_model: SpacyOption = DEFAULT_PIPELINE,
 ) -> None:
     """Read documents, drop boilerplate, and write sentence and comment units."""
-    from framing.ingest import find_sources
-    from framing.ingest import ingest as ingest_paths
+    from framing.corpus.ingest import find_sources
+    from framing.corpus.ingest import ingest as ingest_paths
 
     files = run(find_sources, sources)
     with Progress(console=console, transient=True) as progress:
@@ -99,7 +99,7 @@ def train(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the scores table.")] = False,
 ) -> None:
     """Choose hyper-parameters by grouped CV, fit on all labels, and save the model."""
-    from framing.train import train as train_model
+    from framing.model.train import train as train_model
 
     with console.status("training (grouped cross-validation over the parameter grid)"):
         metadata = run(train_model, labels_dir, output, units, seed, spacy_model, jobs)
@@ -131,7 +131,7 @@ def info(
     ] = None,
 ) -> None:
     """Show a trained model's metadata and cross-validated scores."""
-    from framing.predict import load_model
+    from framing.model.predict import load_model
 
     loaded = run(load_model, model)
     print_model_summary(loaded.metadata)
@@ -139,7 +139,7 @@ def info(
 
 def read_input_texts(source: Path | None, text_column: str) -> Iterator[str]:
     """Texts from a file or standard input: one per line, or JSONL/CSV with a text column."""
-    from framing.tables import TABLE_SUFFIXES, column, read_rows
+    from framing.corpus.tables import TABLE_SUFFIXES, column, read_rows
 
     if source is None or str(source) == "-":
         yield from (line.rstrip("\n") for line in sys.stdin)
@@ -168,7 +168,7 @@ def predict(
     batch_size: Annotated[int, typer.Option(help="Texts per batch; memory stays flat.")] = 4096,
 ) -> None:
     """Label texts; write one JSON line per text with its label and probabilities."""
-    from framing.predict import iter_predict, load_model
+    from framing.model.predict import iter_predict, load_model
 
     loaded = run(load_model, model)
     texts = read_input_texts(source, text_column)
@@ -220,8 +220,8 @@ def evaluate(
     """Evaluate the model (grouped nested CV, optional external test set) against two baselines."""
     from rich import box
 
-    from framing.evaluate import evaluate as evaluate_model
-    from framing.report import estimate_text, headline_table, verdict
+    from framing.experiment.evaluate import evaluate as evaluate_model
+    from framing.report.content import estimate_text, headline_table, verdict
 
     with console.status("evaluating (nested grouped cross-validation, baselines, learning curve)"):
         result = run(
@@ -264,7 +264,7 @@ def agreement(
     limit: Annotated[int, typer.Option(help="How many disagreements to list (0: none, -1: all).")] = -1,
 ) -> None:
     """Cohen's kappa, Krippendorff's alpha, raw agreement and confusion between annotators."""
-    from framing.agreement import agreement_of_files
+    from framing.labels.agreement import agreement_of_files
 
     result = run(agreement_of_files, files)
     for problem in result.problems:
@@ -354,9 +354,9 @@ def label(
     token: TokenOption = None,
 ) -> None:
     """Label units one at a time in a local web app: keys 1-4 label, S skips, U undoes, ? shows the rules."""
-    from framing.session import LabellingSession, load_source
-    from framing.stream import Ranker
-    from framing.webapp import serve
+    from framing.app.session import LabellingSession, load_source
+    from framing.app.stream import Ranker
+    from framing.app.webapp import serve
 
     units, errors = run(load_source, source)
     for error in errors:
@@ -393,9 +393,9 @@ def review(
     token: TokenOption = None,
 ) -> None:
     """Adjudicate disagreements in the web app: gold label (1-4), a note, Enter saves to gold.jsonl."""
-    from framing.ingest import read_units
-    from framing.review import ReviewSession
-    from framing.webapp import serve
+    from framing.corpus.ingest import read_units
+    from framing.app.review import ReviewSession
+    from framing.app.webapp import serve
 
     context = run(read_units, units) if units.exists() else []
     session = run(ReviewSession, labels_dir, context, adjudicator, revisit)
@@ -430,9 +430,9 @@ def export_command(
     labels_dir: LabelsDirOption = Path("data/labels"),
 ) -> None:
     """Write units with their labels as CSV, Label Studio JSON, Prodigy JSONL or doccano JSONL."""
-    from framing.ingest import read_units
-    from framing.interchange import LABEL_STUDIO_CONFIG, export_labels
-    from framing.labels import GOLD_FILE, annotator_file
+    from framing.corpus.ingest import read_units
+    from framing.labels.interchange import LABEL_STUDIO_CONFIG, export_labels
+    from framing.labels.store import GOLD_FILE, annotator_file
 
     if gold and annotator:
         console.print("[bold red]error:[/] use either --annotator or --gold, not both.")
@@ -464,8 +464,8 @@ def import_command(
     labels_dir: LabelsDirOption = Path("data/labels"),
 ) -> None:
     """Import labels; unknown unit ids or labels are reported by row, and then nothing is written."""
-    from framing.ingest import read_units
-    from framing.interchange import import_labels
+    from framing.corpus.ingest import read_units
+    from framing.labels.interchange import import_labels
 
     fmt_name = fmt.value if fmt else None
     report = run(import_labels, source, run(read_units, units), labels_dir, annotator, fmt_name)

@@ -18,8 +18,8 @@ from typing import Any
 
 from framing.codebook import LABELS
 from framing.errors import InterchangeError
-from framing.ingest import Unit
-from framing.labels import LabelRecord, annotator_file, append_records, latest, now, read_records
+from framing.corpus.ingest import Unit
+from framing.labels.store import LabelRecord, annotator_file, append_records, latest, now, read_records
 
 FORMATS = ("csv", "label-studio", "prodigy", "doccano")
 CSV_COLUMNS = ("id", "text", "context", "label", "note")

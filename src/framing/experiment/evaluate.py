@@ -13,7 +13,7 @@ Two protocols produce predictions for labelled units:
 :func:`evaluate` analyses each protocol's predictions (scores with
 document-bootstrap intervals, calibration, errors, breakdowns, and for ``cv``
 a learning curve), writes ``reports/<model id>/metrics.json`` and renders the
-reports from it (:mod:`framing.report`).
+reports from it (:mod:`framing.report.content`).
 """
 
 from __future__ import annotations
@@ -36,22 +36,22 @@ from sklearn.pipeline import Pipeline
 from framing import __version__
 from framing.codebook import CODEBOOK_VERSION, DEFINITIONS, LABELS
 from framing.errors import FramingError
-from framing.explain import contributions, top_features
-from framing.lexicon import keyword_label
-from framing.metrics import (
+from framing.experiment.explain import contributions, top_features
+from framing.model.lexicon import keyword_label
+from framing.experiment.metrics import (
     N_RESAMPLES,
     SYSTEMS,
     calibration_report,
     classification_report,
     paired_differences,
 )
-from framing.model import SEED, grouped_folds, hyper_parameters, model_search
-from framing.nlp import DEFAULT_PIPELINE, SpacyLemmatizer
-from framing.persist import FramingModel
-from framing.predict import load_model
-from framing.report import estimate_text, write_reports
-from framing.tables import read_rows
-from framing.train import LabelledData, check_trainable, load_labelled
+from framing.model.pipeline import SEED, grouped_folds, hyper_parameters, model_search
+from framing.model.nlp import DEFAULT_PIPELINE, SpacyLemmatizer
+from framing.model.persist import FramingModel
+from framing.model.predict import load_model
+from framing.report.content import estimate_text, write_reports
+from framing.corpus.tables import read_rows
+from framing.model.train import LabelledData, check_trainable, load_labelled
 
 CURVE_FRACTIONS = (0.2, 0.4, 0.6, 0.8, 1.0)
 CURVE_SEEDS = 5
@@ -95,7 +95,7 @@ def probabilities_in_label_order(probabilities: np.ndarray, classes: Sequence[st
 
 
 def lexicon_labels(texts: Sequence[str], spacy_model: str = DEFAULT_PIPELINE) -> list[str]:
-    """The keyword baseline: :func:`framing.lexicon.keyword_label` of each text's lemmas."""
+    """The keyword baseline: :func:`framing.model.lexicon.keyword_label` of each text's lemmas."""
     lemmas = SpacyLemmatizer(spacy_model=spacy_model).fit([]).transform(texts)
     return [keyword_label(text) for text in lemmas]
 
@@ -499,7 +499,7 @@ def evaluate(
     The cross-validation protocol re-runs the training procedure of ``framing
     train`` inside grouped outer folds; ``test_path`` adds the external
     protocol with the trained model itself (``model_path``, default: the model
-    :func:`framing.predict.load_model` finds).
+    :func:`framing.model.predict.load_model` finds).
     """
     model = load_model(model_path)
     metadata = model.metadata

@@ -14,11 +14,11 @@ from sklearn.model_selection import GridSearchCV
 from framing import __version__
 from framing.codebook import CODEBOOK_VERSION, LABELS
 from framing.errors import NoTrainingDataError
-from framing.ingest import read_units
-from framing.labels import LabelRecord, training_labels
-from framing.model import SEED, hyper_parameters, model_search
-from framing.nlp import DEFAULT_PIPELINE
-from framing.persist import save_model
+from framing.corpus.ingest import read_units
+from framing.labels.store import LabelRecord, training_labels
+from framing.model.pipeline import SEED, hyper_parameters, model_search
+from framing.model.nlp import DEFAULT_PIPELINE
+from framing.model.persist import save_model
 
 MIN_GROUPS = 2
 

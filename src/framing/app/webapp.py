@@ -1,4 +1,4 @@
-"""The labelling web app: one HTML page and a small JSON API over a :class:`~framing.session.Session`.
+"""The labelling web app: one HTML page and a small JSON API over a :class:`~framing.app.session.Session`.
 
 ``create_app`` builds the Starlette app; ``serve`` runs it with uvicorn on
 127.0.0.1 by default. On any other address every request needs the token
@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from framing.codebook import CODEBOOK_VERSION, DECISION_PROCEDURE, DEFINITIONS, LABELS
 from framing.errors import NothingToUndoError, UnknownLabelError, UnknownUnitError
-from framing.session import MAX_NOTE_LENGTH, Session, exclusive
+from framing.app.session import MAX_NOTE_LENGTH, Session, exclusive
 
 MAX_BODY_BYTES = 64 * 1024
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
@@ -127,7 +127,7 @@ def create_app(
     """
 
     async def page(request: Request) -> Response:
-        html = resources.files("framing").joinpath("static/index.html").read_text(encoding="utf-8")
+        html = resources.files("framing.app").joinpath("static/index.html").read_text(encoding="utf-8")
         return HTMLResponse(html)
 
     async def state(request: Request) -> Response:
@@ -184,7 +184,7 @@ def create_app(
             Route("/api/decide", decide, methods=["POST"]),
             Route("/api/skip", skip, methods=["POST"]),
             Route("/api/undo", undo, methods=["POST"]),
-            Mount("/static", StaticFiles(packages=[("framing", "static")]), name="static"),
+            Mount("/static", StaticFiles(packages=[("framing.app", "static")]), name="static"),
         ],
         middleware=middleware,
         exception_handlers={

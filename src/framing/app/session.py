@@ -1,8 +1,8 @@
 """A labelling session: one current unit, durable decisions, skip, undo, resume and progress.
 
-Nothing here knows about HTTP; :mod:`framing.webapp` renders a session and
+Nothing here knows about HTTP; :mod:`framing.app.webapp` renders a session and
 passes its requests on. Each decision is appended to the annotator's file and
-fsynced (:func:`framing.labels.append_records`) before a method returns, so
+fsynced (:func:`framing.labels.store.append_records`) before a method returns, so
 whatever a caller acknowledges is on disk. A restarted session resumes at the
 next unit without a decision.
 """
@@ -27,8 +27,8 @@ from framing.errors import (
     UnknownLabelError,
     UnknownUnitError,
 )
-from framing.ingest import IngestReport, Unit, find_sources, iter_units, read_units
-from framing.labels import (
+from framing.corpus.ingest import IngestReport, Unit, find_sources, iter_units, read_units
+from framing.labels.store import (
     LabelRecord,
     annotator_file,
     append_records,
@@ -37,8 +37,8 @@ from framing.labels import (
     now,
     read_records,
 )
-from framing.model import SEED
-from framing.stream import (
+from framing.model.pipeline import SEED
+from framing.app.stream import (
     POOL_SIZE,
     RANDOM_FRACTION,
     STRATEGIES,
@@ -298,7 +298,7 @@ class LabellingSession(Session):
     """An annotator labelling units, in a seeded random order or by uncertainty.
 
     Decisions go to ``<labels_dir>/<annotator>.jsonl``. Under the uncertainty
-    strategy a :class:`~framing.stream.Ranker` retrains in the background; a
+    strategy a :class:`~framing.app.stream.Ranker` retrains in the background; a
     share ``random_fraction`` of the picks stays random.
     """
 

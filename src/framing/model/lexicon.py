@@ -2,7 +2,7 @@
 
 Used twice: as cue features inside the classifier (:class:`LexiconCues`) and as
 the keyword baseline in evaluation reports. Entries are lower-case lemmas as
-produced by :class:`framing.nlp.SpacyLemmatizer`; a two-word entry matches a
+produced by :class:`framing.model.nlp.SpacyLemmatizer`; a two-word entry matches a
 lemma bigram. The lists were written from the codebook's definitions, not
 tuned on labelled data.
 """
@@ -17,8 +17,8 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
 from framing.codebook import LABELS, NONE_LABEL
-from framing.features import count_matrix, ngram_columns
-from framing.nlp import TextTransformerMixin
+from framing.model.features import count_matrix, ngram_columns
+from framing.model.nlp import TextTransformerMixin
 
 LEXICON: dict[str, frozenset[str]] = {
     "individual-blame": frozenset(

@@ -9,9 +9,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from framing.features import LemmaTfidfVectorizer
-from framing.lexicon import LexiconCues
-from framing.nlp import DEFAULT_PIPELINE, SpacyLemmatizer
+from framing.model.features import LemmaTfidfVectorizer
+from framing.model.lexicon import LexiconCues
+from framing.model.nlp import DEFAULT_PIPELINE, SpacyLemmatizer
 
 SEED = 13
 

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay
 
 from framing.codebook import LABELS
-from framing.metrics import SYSTEMS
+from framing.experiment.metrics import SYSTEMS
 
 COLOURS = {"model": "#1f5fa8", "lexicon": "#d9822b", "majority": "#8a8a8a"}
 DPI = 110

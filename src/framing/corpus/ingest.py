@@ -17,9 +17,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from framing.boilerplate import MAX_ROLE_WORDS, boilerplate_rule, is_label_like
+from framing.corpus.boilerplate import MAX_ROLE_WORDS, boilerplate_rule, is_label_like
 from framing.errors import IngestError
-from framing.nlp import DEFAULT_PIPELINE, load_nlp
+from framing.model.nlp import DEFAULT_PIPELINE, load_nlp
 
 TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")
 TABLE_SUFFIXES = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from framing.errors import LabelFileError
-from framing.ingest import Unit
-from framing.labels import (
+from framing.corpus.ingest import Unit
+from framing.labels.store import (
     GOLD_FILE,
     LabelRecord,
     annotations_by_annotator,
@@ -22,7 +22,7 @@ from framing.labels import (
     check_annotator,
     read_many,
 )
-from framing.session import DecisionLog, Session
+from framing.app.session import DecisionLog, Session
 
 ADJUDICATOR = "adjudicator"
 
@@ -46,7 +46,7 @@ class Disagreement:
 def find_disagreements(by_annotator: Mapping[str, Mapping[str, LabelRecord]]) -> list[Disagreement]:
     """Units labelled differently by two or more annotators, in the order first seen.
 
-    >>> from framing.labels import LabelRecord as R
+    >>> from framing.labels.store import LabelRecord as R
     >>> a = {"u1": R("u1", "t", "none", "a"), "u2": R("u2", "t", "resource", "a")}
     >>> b = {"u1": R("u1", "t", "none", "b"), "u2": R("u2", "t", "none", "b")}
     >>> [d.unit_id for d in find_disagreements({"a": a, "b": b})]

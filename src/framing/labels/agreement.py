@@ -13,7 +13,7 @@ from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
 from framing.codebook import LABELS
 from framing.errors import LabelFileError
-from framing.labels import LabelRecord, annotations_by_annotator, read_many
+from framing.labels.store import LabelRecord, annotations_by_annotator, read_many
 
 
 @dataclass
@@ -39,7 +39,7 @@ def agreement_of(
 ) -> Agreement:
     """Agreement between annotators, over the units all of them labelled.
 
-    >>> from framing.labels import LabelRecord as R
+    >>> from framing.labels.store import LabelRecord as R
     >>> same = {n: {u: R(u, "t", "none", n) for u in "abc"} for n in ("x", "y")}
     >>> agreement_of(same).raw_agreement
     1.0

@@ -1,0 +1,1 @@
+"""The local labelling web app: sessions, the order of units, review."""

@@ -1,0 +1,1 @@
+"""Reading corpora: documents in, sentence and whole-comment units out."""

@@ -1,0 +1,1 @@
+"""Evaluation protocols, metrics with intervals, and explanations."""

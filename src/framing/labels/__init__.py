@@ -1,0 +1,1 @@
+"""Labels as data: the append-only store, agreement, adjudication, import and export."""

@@ -1,0 +1,1 @@
+"""The spaCy stage, the scikit-learn pipeline, training, persistence and prediction."""

@@ -1,0 +1,1 @@
+"""Reports rendered from metrics: content, figures, Markdown and HTML."""
