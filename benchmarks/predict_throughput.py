@@ -23,9 +23,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from sklearn.base import clone
 
 from framing.corpus.ingest import read_units
-from framing.model.pipeline import hyper_parameters, make_char_vectorizer
 from framing.model.nlp import load_nlp
 from framing.model.persist import FramingModel
+from framing.model.pipeline import hyper_parameters, make_char_vectorizer
 from framing.model.predict import iter_predict, load_model
 from framing.model.train import load_labelled
 

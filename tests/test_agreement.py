@@ -3,9 +3,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from framing.labels.agreement import agreement_of, agreement_of_files
 from framing.cli import app
 from framing.errors import LabelFileError
+from framing.labels.agreement import agreement_of, agreement_of_files
 from framing.labels.store import LabelRecord, append_records
 
 R, N = "resource", "none"

@@ -15,10 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from framing.app.stream import pick_next, seeded_order
 from framing.codebook import LABELS
 from framing.corpus.ingest import Unit, write_units
 from framing.labels.store import latest, read_records
-from framing.app.stream import pick_next, seeded_order
 
 SCRIPT = '<script>window.pwned = true</script><img src=x onerror="window.pwned = true"> & <b>not bold</b>'
 

@@ -2,10 +2,10 @@ import json
 
 import pytest
 
-from framing.errors import LabelFileError, UnknownUnitError
-from framing.corpus.ingest import Unit
-from framing.labels.store import LabelRecord, append_records, latest, read_records
 from framing.app.review import ReviewSession, find_disagreements, load_disagreements
+from framing.corpus.ingest import Unit
+from framing.errors import LabelFileError, UnknownUnitError
+from framing.labels.store import LabelRecord, append_records, latest, read_records
 
 UNITS = [Unit(f"u{i}", "doc", "sentence", i, f"Text {i}.", prev=f"Text {i - 1}.") for i in range(4)]
 

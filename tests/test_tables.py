@@ -1,7 +1,7 @@
 import pytest
 
-from framing.errors import FramingError
 from framing.corpus.tables import column, read_rows
+from framing.errors import FramingError
 
 
 def test_jsonl_and_csv_rows_carry_line_numbers(tmp_path):

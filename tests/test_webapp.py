@@ -4,13 +4,13 @@ import pytest
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
+from framing.app.review import ReviewSession
+from framing.app.session import LabellingSession
+from framing.app.webapp import MAX_BODY_BYTES, access_token, create_app
 from framing.cli import app as cli
 from framing.codebook import DEFINITIONS, LABELS
 from framing.corpus.ingest import Unit
 from framing.labels.store import LabelRecord, append_records
-from framing.app.review import ReviewSession
-from framing.app.session import LabellingSession
-from framing.app.webapp import MAX_BODY_BYTES, access_token, create_app
 
 SCRIPT = "<script>window.pwned = true</script><b>not bold</b>"
 UNITS = [

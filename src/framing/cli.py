@@ -393,9 +393,9 @@ def review(
     token: TokenOption = None,
 ) -> None:
     """Adjudicate disagreements in the web app: gold label (1-4), a note, Enter saves to gold.jsonl."""
-    from framing.corpus.ingest import read_units
     from framing.app.review import ReviewSession
     from framing.app.webapp import serve
+    from framing.corpus.ingest import read_units
 
     context = run(read_units, units) if units.exists() else []
     session = run(ReviewSession, labels_dir, context, adjudicator, revisit)

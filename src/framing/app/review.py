@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from framing.errors import LabelFileError
+from framing.app.session import DecisionLog, Session
 from framing.corpus.ingest import Unit
+from framing.errors import LabelFileError
 from framing.labels.store import (
     GOLD_FILE,
     LabelRecord,
@@ -22,7 +23,6 @@ from framing.labels.store import (
     check_annotator,
     read_many,
 )
-from framing.app.session import DecisionLog, Session
 
 ADJUDICATOR = "adjudicator"
 

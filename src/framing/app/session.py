@@ -19,7 +19,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from framing.app.stream import (
+    POOL_SIZE,
+    RANDOM_FRACTION,
+    STRATEGIES,
+    Ranker,
+    is_random_pick,
+    pick_next,
+    seeded_order,
+)
 from framing.codebook import LABELS
+from framing.corpus.ingest import IngestReport, Unit, find_sources, iter_units, read_units
 from framing.errors import (
     IngestError,
     LabelFileError,
@@ -27,7 +37,6 @@ from framing.errors import (
     UnknownLabelError,
     UnknownUnitError,
 )
-from framing.corpus.ingest import IngestReport, Unit, find_sources, iter_units, read_units
 from framing.labels.store import (
     LabelRecord,
     annotator_file,
@@ -38,15 +47,6 @@ from framing.labels.store import (
     read_records,
 )
 from framing.model.pipeline import SEED
-from framing.app.stream import (
-    POOL_SIZE,
-    RANDOM_FRACTION,
-    STRATEGIES,
-    Ranker,
-    is_random_pick,
-    pick_next,
-    seeded_order,
-)
 
 MAX_NOTE_LENGTH = 1000
 

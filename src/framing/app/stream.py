@@ -17,8 +17,8 @@ from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 import numpy as np
 from sklearn.pipeline import Pipeline
 
-from framing.model.pipeline import SEED, build_pipeline
 from framing.model.nlp import DEFAULT_PIPELINE
+from framing.model.pipeline import SEED, build_pipeline
 
 STRATEGIES = ("random", "uncertainty")
 RANDOM_FRACTION = 0.2

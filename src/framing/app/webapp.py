@@ -34,9 +34,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from framing.app.session import MAX_NOTE_LENGTH, Session, exclusive
 from framing.codebook import CODEBOOK_VERSION, DECISION_PROCEDURE, DEFINITIONS, LABELS
 from framing.errors import NothingToUndoError, UnknownLabelError, UnknownUnitError
-from framing.app.session import MAX_NOTE_LENGTH, Session, exclusive
 
 MAX_BODY_BYTES = 64 * 1024
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")

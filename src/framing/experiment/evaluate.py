@@ -35,9 +35,9 @@ from sklearn.pipeline import Pipeline
 
 from framing import __version__
 from framing.codebook import CODEBOOK_VERSION, DEFINITIONS, LABELS
+from framing.corpus.tables import read_rows
 from framing.errors import FramingError
 from framing.experiment.explain import contributions, top_features
-from framing.model.lexicon import keyword_label
 from framing.experiment.metrics import (
     N_RESAMPLES,
     SYSTEMS,
@@ -45,13 +45,13 @@ from framing.experiment.metrics import (
     classification_report,
     paired_differences,
 )
-from framing.model.pipeline import SEED, grouped_folds, hyper_parameters, model_search
+from framing.model.lexicon import keyword_label
 from framing.model.nlp import DEFAULT_PIPELINE, SpacyLemmatizer
 from framing.model.persist import FramingModel
+from framing.model.pipeline import SEED, grouped_folds, hyper_parameters, model_search
 from framing.model.predict import load_model
-from framing.report.content import estimate_text, write_reports
-from framing.corpus.tables import read_rows
 from framing.model.train import LabelledData, check_trainable, load_labelled
+from framing.report.content import estimate_text, write_reports
 
 CURVE_FRACTIONS = (0.2, 0.4, 0.6, 0.8, 1.0)
 CURVE_SEEDS = 5

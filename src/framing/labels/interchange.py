@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from framing.codebook import LABELS
-from framing.errors import InterchangeError
 from framing.corpus.ingest import Unit
+from framing.errors import InterchangeError
 from framing.labels.store import LabelRecord, annotator_file, append_records, latest, now, read_records
 
 FORMATS = ("csv", "label-studio", "prodigy", "doccano")

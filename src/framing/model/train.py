@@ -13,12 +13,12 @@ from sklearn.model_selection import GridSearchCV
 
 from framing import __version__
 from framing.codebook import CODEBOOK_VERSION, LABELS
-from framing.errors import NoTrainingDataError
 from framing.corpus.ingest import read_units
+from framing.errors import NoTrainingDataError
 from framing.labels.store import LabelRecord, training_labels
-from framing.model.pipeline import SEED, hyper_parameters, model_search
 from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.persist import save_model
+from framing.model.pipeline import SEED, hyper_parameters, model_search
 
 MIN_GROUPS = 2
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from framing.codebook import LABELS
-from framing.report.figures import draw_figures
 from framing.experiment.metrics import HEADLINE, SYSTEMS
+from framing.report.figures import draw_figures
 
 SCORE_SYSTEMS = {"accuracy": "accuracy", "macro_f1": "macro-F1", "kappa": "Cohen's kappa"}
 MAX_DOCUMENTS = 30
@@ -417,9 +417,9 @@ def method_section(metrics: dict[str, Any]) -> Section:
                 )
             )
     blocks += [
-        "Baselines: the majority class predicts the most frequent training label for every unit; the keyword "
-        "lexicon (framing.model.lexicon, a short word list per frame written from the codebook) predicts the frame "
-        "with most keyword hits among a unit's lemmas, and none when there is no hit.",
+        "Baselines: the majority class predicts the most frequent training label for every unit; the "
+        "keyword lexicon (framing.model.lexicon, a short word list per frame written from the codebook) "
+        "predicts the frame with most keyword hits among a unit's lemmas, and none when there is no hit.",
         "Cohen's kappa compares each system's labels with the gold labels, correcting for chance agreement. "
         "Macro-F1 averages the F1 of the labels present, so rare labels count as much as common ones.",
         "Versions: "
