@@ -22,7 +22,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from sklearn.base import clone
 
-from framing.corpus.ingest import read_units
+from framing.corpus.units import read_units
 from framing.model.nlp import load_nlp
 from framing.model.persist import FramingModel
 from framing.model.pipeline import hyper_parameters, make_char_vectorizer

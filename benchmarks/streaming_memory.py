@@ -17,7 +17,7 @@ import time
 from itertools import cycle, islice
 from pathlib import Path
 
-from framing.corpus.ingest import read_units
+from framing.corpus.units import read_units
 
 # The child reports VmHWM, the peak of its own memory map: getrusage's ru_maxrss
 # would also count the parent's memory at fork time.

@@ -4,7 +4,8 @@ import pytest
 from tests.conftest import RAW, THREAD_PAGE
 
 from framing.corpus.boilerplate import boilerplate_rule
-from framing.corpus.ingest import find_sources, ingest, make_unit_id, read_units
+from framing.corpus.ingest import find_sources, ingest
+from framing.corpus.units import make_unit_id, read_units
 from framing.errors import IngestError
 
 

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from framing.cli import app as cli
-from framing.corpus.ingest import Unit, write_units
+from framing.corpus.units import Unit, write_units
 from framing.errors import InterchangeError
 from framing.labels.interchange import FORMATS, detect_format, export_labels, import_labels
 from framing.labels.store import LabelRecord, append_records, latest, read_records

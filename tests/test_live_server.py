@@ -17,7 +17,7 @@ import pytest
 
 from framing.app.stream import pick_next, seeded_order
 from framing.codebook import LABELS
-from framing.corpus.ingest import Unit, write_units
+from framing.corpus.units import Unit, write_units
 from framing.labels.store import latest, read_records
 
 SCRIPT = '<script>window.pwned = true</script><img src=x onerror="window.pwned = true"> & <b>not bold</b>'

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from framing.app.review import ReviewSession, find_disagreements, load_disagreements
-from framing.corpus.ingest import Unit
+from framing.corpus.units import Unit
 from framing.errors import LabelFileError, UnknownUnitError
 from framing.labels.store import LabelRecord, append_records, latest, read_records
 

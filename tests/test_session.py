@@ -5,7 +5,7 @@ import pytest
 
 from framing.app.session import DecisionLog, LabellingSession, exclusive, load_source, repair_tail
 from framing.app.stream import Ranker, pick_next, seeded_order
-from framing.corpus.ingest import Unit, write_units
+from framing.corpus.units import Unit, write_units
 from framing.errors import LabelFileError, NothingToUndoError, UnknownLabelError, UnknownUnitError
 from framing.labels.store import read_records
 

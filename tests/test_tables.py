@@ -27,7 +27,31 @@ def test_bad_lines_are_named(tmp_path, content, message):
 def test_missing_file_wrong_type_and_missing_column(tmp_path):
     with pytest.raises(FramingError, match="no such file"):
         list(read_rows(tmp_path / "none.csv"))
-    with pytest.raises(FramingError, match=r"expected a \.jsonl or \.csv file"):
+    with pytest.raises(FramingError, match=r"expected a table file \(\.jsonl, \.json, \.csv, \.parquet\)"):
         list(read_rows(tmp_path / "a.txt"))
     with pytest.raises(FramingError, match=r"t.csv:2: no column 'text' \(columns: body\)"):
         column(tmp_path / "t.csv", 2, {"body": "x"}, "text")
+
+
+def test_csv_with_byte_order_mark_and_parquet_read_like_the_rest(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "bom.csv").write_bytes("\ufefftext,label\none,none\n".encode())
+    assert list(read_rows(tmp_path / "bom.csv")) == [(2, {"text": "one", "label": "none"})]
+    pq.write_table(pa.table({"text": ["one", "two"], "id": [7, 8]}), tmp_path / "t.parquet")
+    assert list(read_rows(tmp_path / "t.parquet")) == [
+        (1, {"text": "one", "id": 7}),
+        (2, {"text": "two", "id": 8}),
+    ]
+
+
+def test_an_edited_parquet_file_is_read_afresh(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"text": ["first"]}), path)
+    assert [row["text"] for _, row in read_rows(path)] == ["first"]
+    pq.write_table(pa.table({"text": ["later"]}), path)
+    assert [row["text"] for _, row in read_rows(path)] == ["later"]

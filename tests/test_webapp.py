@@ -9,7 +9,7 @@ from framing.app.session import LabellingSession
 from framing.app.webapp import MAX_BODY_BYTES, access_token, create_app
 from framing.cli import app as cli
 from framing.codebook import DEFINITIONS, LABELS
-from framing.corpus.ingest import Unit
+from framing.corpus.units import Unit
 from framing.labels.store import LabelRecord, append_records
 
 SCRIPT = "<script>window.pwned = true</script><b>not bold</b>"

@@ -395,7 +395,7 @@ def review(
     """Adjudicate disagreements in the web app: gold label (1-4), a note, Enter saves to gold.jsonl."""
     from framing.app.review import ReviewSession
     from framing.app.webapp import serve
-    from framing.corpus.ingest import read_units
+    from framing.corpus.units import read_units
 
     context = run(read_units, units) if units.exists() else []
     session = run(ReviewSession, labels_dir, context, adjudicator, revisit)
@@ -430,7 +430,7 @@ def export_command(
     labels_dir: LabelsDirOption = Path("data/labels"),
 ) -> None:
     """Write units with their labels as CSV, Label Studio JSON, Prodigy JSONL or doccano JSONL."""
-    from framing.corpus.ingest import read_units
+    from framing.corpus.units import read_units
     from framing.labels.interchange import LABEL_STUDIO_CONFIG, export_labels
     from framing.labels.store import GOLD_FILE, annotator_file
 
@@ -464,7 +464,7 @@ def import_command(
     labels_dir: LabelsDirOption = Path("data/labels"),
 ) -> None:
     """Import labels; unknown unit ids or labels are reported by row, and then nothing is written."""
-    from framing.corpus.ingest import read_units
+    from framing.corpus.units import read_units
     from framing.labels.interchange import import_labels
 
     fmt_name = fmt.value if fmt else None

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from framing.app.session import DecisionLog, Session
-from framing.corpus.ingest import Unit
+from framing.corpus.units import Unit
 from framing.errors import LabelFileError
 from framing.labels.store import (
     GOLD_FILE,

@@ -29,7 +29,8 @@ from framing.app.stream import (
     seeded_order,
 )
 from framing.codebook import LABELS
-from framing.corpus.ingest import IngestReport, Unit, find_sources, iter_units, read_units
+from framing.corpus.ingest import IngestReport, find_sources, iter_units
+from framing.corpus.units import Unit, read_units
 from framing.errors import (
     IngestError,
     LabelFileError,

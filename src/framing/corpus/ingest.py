@@ -7,25 +7,21 @@ table row, or one reader comment (whose ``meta["page"]`` names its page).
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from framing.corpus.boilerplate import MAX_ROLE_WORDS, boilerplate_rule, is_label_like
-from framing.errors import IngestError
+from framing.corpus.tables import TABLE_SUFFIXES, column, read_rows
+from framing.corpus.units import Unit, UnitKind, make_unit_id, normalise, write_units
+from framing.errors import FramingError, IngestError
 from framing.model.nlp import DEFAULT_PIPELINE, load_nlp
 
 TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")
-TABLE_SUFFIXES = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES + tuple(TABLE_SUFFIXES)
-
-UnitKind = Literal["sentence", "comment"]
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + TABLE_SUFFIXES
 
 COMMENT_HEADER = re.compile(
     r"^\s*(?P<number>\d+)\.\s+(?P<author>.+?)\s+"
@@ -37,24 +33,6 @@ MAX_HEADING_WORDS = 12
 _SENTENCE_END = re.compile(r"[.!?…:;,\"”’)\]]$")
 
 
-@dataclass(frozen=True)
-class Unit:
-    """One labellable unit; the data contract between ingest, labelling and training."""
-
-    unit_id: str
-    doc_id: str
-    kind: UnitKind
-    position: int
-    text: str
-    prev: str = ""
-    next: str = ""
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        """One JSON Lines record."""
-        return json.dumps(asdict(self), ensure_ascii=False)
-
-
 @dataclass
 class Document:
     """One authored piece, as paragraphs (split into sentences) or one whole comment."""
@@ -63,23 +41,6 @@ class Document:
     paragraphs: list[str]
     kind: UnitKind = "sentence"
     meta: dict[str, Any] = field(default_factory=dict)
-
-
-def normalise(text: str) -> str:
-    """Unicode-normalised text with runs of white space folded to one space."""
-    return " ".join(unicodedata.normalize("NFKC", text).split())
-
-
-def make_unit_id(doc_id: str, text: str, occurrence: int = 0) -> str:
-    """A stable id from the document id and the normalised text.
-
-    ``occurrence`` tells apart repeats of the same text within one document.
-
-    >>> make_unit_id("doc", "Budgets  were cut.") == make_unit_id("doc", "Budgets were cut.")
-    True
-    """
-    key = f"{doc_id}\x1f{normalise(text)}" + (f"\x1f{occurrence}" if occurrence else "")
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
 def slugify(text: str, max_length: int = 60) -> str:
@@ -225,30 +186,14 @@ def split_page(text: str, page_id: str, source: str) -> list[Document]:
 
 
 def read_table(path: Path, text_column: str, id_column: str | None, comments: bool) -> Iterator[Document]:
-    """Rows of a JSON Lines, CSV or Parquet file, read through ``datasets``, as documents."""
-    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-    import datasets
-
-    datasets.disable_progress_bars()
-    datasets.logging.set_verbosity_error()
-    try:
-        table = datasets.load_dataset(
-            TABLE_SUFFIXES[path.suffix.lower()], data_files=str(path), split="train"
-        )
-    except Exception as exc:  # datasets raises many types for malformed files
-        raise IngestError(f"{path}: cannot read as {path.suffix} table: {exc}") from exc
-    if text_column not in table.column_names:
-        raise IngestError(
-            f"{path}: no column {text_column!r} (columns: {', '.join(table.column_names) or 'none'}). "
-            "Name the text column with --text-column."
-        )
-    has_ids = id_column is not None and id_column in table.column_names
-    for row_number, row in enumerate(table):
-        text = row[text_column]
+    """Rows of a table file (:func:`framing.corpus.tables.read_rows`) as documents; empty texts skipped."""
+    for index, (number, row) in enumerate(read_rows(path)):
+        text = column(path, number, row, text_column)
         if text is None or not str(text).strip():
             continue
-        doc_id = f"{path.stem}:{row[id_column]}" if has_ids else f"{path.stem}:{row_number}"
-        meta = {"source": path.name, "row": row_number}
+        row_id = row.get(id_column) if id_column else None
+        doc_id = f"{path.stem}:{row_id if row_id not in (None, '') else index}"
+        meta = {"source": path.name, "row": index}
         meta.update({k: v for k, v in row.items() if k != text_column and _is_json_scalar(v)})
         if comments:
             yield Document(doc_id, [str(text).strip()], "comment", meta)
@@ -380,7 +325,7 @@ def iter_units(
         for path in files:
             try:
                 yield from read_documents(path, text_column, id_column, comments)
-            except IngestError as exc:
+            except FramingError as exc:
                 report.errors.append(str(exc))
                 continue
             except (OSError, ValueError) as exc:
@@ -421,36 +366,3 @@ def _notify(files: list[Path], on_file: Callable[[Path], None]) -> Iterator[Path
     for path in files:
         on_file(path)
         yield path
-
-
-def write_units(units: Iterable[Unit], output: str | Path) -> int:
-    """Stream ``units`` to ``output`` (JSON Lines) atomically; return how many."""
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    temporary = output.with_name(output.name + ".tmp")
-    count = 0
-    with temporary.open("w", encoding="utf-8") as stream:
-        for unit in units:
-            stream.write(unit.to_json() + "\n")
-            count += 1
-        stream.flush()
-        os.fsync(stream.fileno())
-    os.replace(temporary, output)
-    return count
-
-
-def read_units(path: str | Path) -> list[Unit]:
-    """Load units written by :func:`write_units`."""
-    path = Path(path)
-    if not path.exists():
-        raise IngestError(f"{path}: no units file. Run `framing ingest data/raw` (or `make units`) first.")
-    units = []
-    with path.open(encoding="utf-8") as stream:
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            try:
-                units.append(Unit(**json.loads(line)))
-            except (json.JSONDecodeError, TypeError) as exc:
-                raise IngestError(f"{path}:{number}: not a unit record ({exc}).") from exc
-    return units

@@ -1,49 +1,77 @@
-"""Row-by-row reading of small user tables (JSON Lines or CSV), with line numbers for errors."""
+"""The one reader of user tables (JSON Lines, JSON Lines as ``.json``, CSV, Parquet), streamed row by row.
+
+Every caller (ingest, ``framing predict``, ``framing evaluate --test``,
+imports) reads tables here, so the suffixes, the line numbers in errors and the
+"no such column" message are the same everywhere. JSON Lines and CSV are read
+with the standard library (UTF-8, a byte-order mark allowed); Parquet through
+Hugging Face ``datasets`` in streaming mode, offline and without a cache, so an
+edited file is always read afresh.
+"""
 
 from __future__ import annotations
 
 import csv
-import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from framing.errors import FramingError
+from framing.files import iter_jsonl
 
-TABLE_SUFFIXES = (".jsonl", ".csv")
+TABLE_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``(line number, row)`` for each row of a ``.jsonl`` or ``.csv`` file, streamed.
+def read_rows(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line or row number, row)`` for each row of a table file, streamed.
 
     Blank JSON Lines are skipped; a line that is not a JSON object is an error
-    that names the file and line.
+    that names the file and line. CSV rows are numbered by their line in the
+    file (the header is line 1), Parquet rows from 1.
     """
+    path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
-        raise FramingError(f"{path}: expected a {' or '.join(TABLE_SUFFIXES)} file.")
-    if not path.exists():
+        raise FramingError(f"{path}: expected a table file ({', '.join(TABLE_SUFFIXES)}).")
+    if not path.is_file():
         raise FramingError(f"{path}: no such file.")
-    with path.open(encoding="utf-8", newline="") as stream:
-        if suffix == ".csv":
-            yield from enumerate(csv.DictReader(stream), start=2)
-            return
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise FramingError(f"{path}:{number}: not JSON ({exc.msg}).") from None
-            if not isinstance(record, dict):
-                raise FramingError(f"{path}:{number}: not a JSON object.")
-            yield number, record
+    if suffix == ".csv":
+        yield from _csv_rows(path)
+    elif suffix == ".parquet":
+        yield from _parquet_rows(path)
+    else:
+        yield from iter_jsonl(path)
 
 
-def column(path: Path, number: int, row: dict[str, Any], name: str) -> Any:
-    """``row[name]``, or an error naming the file, line and the columns there are."""
+def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        reader = csv.DictReader(stream)
+        try:
+            for row in reader:
+                yield reader.line_num, row
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise FramingError(f"{path}:{reader.line_num + 1}: cannot read as CSV ({exc}).") from None
+
+
+def _parquet_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    import datasets
+
+    datasets.disable_progress_bars()
+    datasets.logging.set_verbosity_error()
+    try:
+        table = datasets.load_dataset("parquet", data_files=str(path), split="train", streaming=True)
+        yield from enumerate(table, start=1)
+    except FramingError:
+        raise
+    except Exception as exc:  # datasets and pyarrow raise many types for damaged files
+        raise FramingError(f"{path}: cannot read as Parquet ({exc}).") from None
+
+
+def column(path: Path, number: int, row: dict[str, Any], name: str, option: str = "--text-column") -> Any:
+    """``row[name]``, or an error naming the file, line, the columns there are and the option to use."""
     if name not in row:
         raise FramingError(
-            f"{path}:{number}: no column {name!r} (columns: {', '.join(row) or 'none'}); use --text-column."
+            f"{path}:{number}: no column {name!r} (columns: {', '.join(row) or 'none'}); use {option}."
         )
     return row[name]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from framing.codebook import LABELS
-from framing.corpus.ingest import Unit
+from framing.corpus.units import Unit
 from framing.errors import InterchangeError
 from framing.labels.store import LabelRecord, annotator_file, append_records, latest, now, read_records
 

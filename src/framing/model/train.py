@@ -13,7 +13,7 @@ from sklearn.model_selection import GridSearchCV
 
 from framing import __version__
 from framing.codebook import CODEBOOK_VERSION, LABELS
-from framing.corpus.ingest import read_units
+from framing.corpus.units import read_units
 from framing.errors import NoTrainingDataError
 from framing.labels.store import LabelRecord, training_labels
 from framing.model.nlp import DEFAULT_PIPELINE
