@@ -76,7 +76,7 @@ def test_cli_reproduces_figures_from_files(tmp_path):
     figures = json.loads(result.stdout)
     assert figures["cohen_kappa"]["a vs b"] == pytest.approx(0.6)
     assert figures["problems"] == [
-        f"{paths[0]}:11: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
+        f"{paths[0]}:11: not JSON (Expecting property name enclosed in double quotes)"
     ]
     text = CliRunner().invoke(app, ["agreement", *paths])
     assert "Cohen's kappa (a vs b): 0.600" in text.stdout

@@ -3,11 +3,12 @@ import threading
 
 import pytest
 
-from framing.app.session import DecisionLog, LabellingSession, exclusive, load_source, repair_tail
+from framing.app.session import LabellingSession, load_source
 from framing.app.stream import Ranker, pick_next, seeded_order
 from framing.corpus.units import Unit, write_units
 from framing.errors import LabelFileError, NothingToUndoError, UnknownLabelError, UnknownUnitError
-from framing.labels.store import read_records
+from framing.files import repair_tail
+from framing.labels.store import DecisionLog, locked, read_records
 
 
 def make_units(n: int) -> list[Unit]:
@@ -138,9 +139,9 @@ def test_two_annotators_write_separate_files(tmp_path):
 
 def test_one_session_per_labels_file(tmp_path):
     path = tmp_path / "ann.jsonl"
-    with exclusive(path), pytest.raises(LabelFileError, match="in use"), exclusive(path):
+    with locked(path), pytest.raises(LabelFileError, match="in use"), locked(path):
         pass
-    with exclusive(path):  # released
+    with locked(path):  # released
         pass
 
 

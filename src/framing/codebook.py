@@ -6,6 +6,8 @@ everything in code that names or explains a label reads it from here.
 
 from __future__ import annotations
 
+from framing.errors import UnknownLabelError
+
 CODEBOOK_VERSION = "1.1"
 
 LABELS: tuple[str, ...] = ("individual-blame", "systemic-failure", "resource", "none")
@@ -48,8 +50,15 @@ DECISION_PROCEDURE: tuple[str, ...] = (
 )
 
 
-def check_label(label: str) -> str:
-    """Return ``label`` if it is one of :data:`LABELS`, else raise ``ValueError``."""
-    if label not in LABELS:
-        raise ValueError(f"Unknown label {label!r}; expected one of {', '.join(LABELS)}.")
+def check_label(label: object) -> str:
+    """Return ``label`` if it is one of :data:`LABELS`, else raise :class:`UnknownLabelError`.
+
+    This is the one check of a label, wherever labels come in (the app, label
+    files, imports, test sets).
+
+    >>> check_label("resource")
+    'resource'
+    """
+    if not isinstance(label, str) or label not in LABELS:
+        raise UnknownLabelError(f"Unknown label {label!r}; expected one of {', '.join(LABELS)}.")
     return label

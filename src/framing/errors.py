@@ -30,7 +30,7 @@ class UnknownUnitError(FramingError):
     """A unit id is not among the units being labelled or reviewed."""
 
 
-class UnknownLabelError(FramingError):
+class UnknownLabelError(FramingError, ValueError):
     """A label is not one of the codebook's labels."""
 
 

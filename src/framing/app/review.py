@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from framing.app.session import DecisionLog, Session
+from framing.app.session import Session
 from framing.corpus.units import Unit
 from framing.errors import LabelFileError
 from framing.labels.store import (
     GOLD_FILE,
+    DecisionLog,
     LabelRecord,
     annotations_by_annotator,
     annotator_files,

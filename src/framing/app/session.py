@@ -9,13 +9,9 @@ next unit without a decision.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import replace
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,24 +24,19 @@ from framing.app.stream import (
     pick_next,
     seeded_order,
 )
-from framing.codebook import LABELS
+from framing.codebook import LABELS, check_label
 from framing.corpus.ingest import IngestReport, find_sources, iter_units
 from framing.corpus.units import Unit, read_units
 from framing.errors import (
     IngestError,
-    LabelFileError,
-    NothingToUndoError,
-    UnknownLabelError,
     UnknownUnitError,
 )
 from framing.labels.store import (
+    DecisionLog,
     LabelRecord,
     annotator_file,
-    append_records,
     check_annotator,
-    latest,
     now,
-    read_records,
 )
 from framing.model.pipeline import SEED
 
@@ -70,102 +61,9 @@ def load_source(source: str | Path) -> tuple[list[Unit], list[str]]:
     return read_units(source), []
 
 
-def repair_tail(path: Path) -> None:
-    """End ``path`` with a newline, so a line cut short by a crash stays one damaged line.
-
-    Without it, the next appended decision would be glued to the damaged line
-    and lost with it.
-    """
-    if not path.exists() or path.stat().st_size == 0:
-        return
-    with path.open("rb+") as stream:
-        stream.seek(-1, os.SEEK_END)
-        if stream.read(1) != b"\n":
-            stream.write(b"\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-
-
-@contextmanager
-def exclusive(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the labels file ``path``: one session per file at a time."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as stream:
-        try:
-            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise LabelFileError(
-                f"{path} is in use by another labelling or review session. Stop that one first, "
-                "or label under another annotator name."
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(stream.fileno(), fcntl.LOCK_UN)
-
-
-class DecisionLog:
-    """One append-only labels file: its current decisions, durable appends, and undo.
-
-    An undo restores the state before the decision it undoes: the earlier
-    decision re-appended, or a retraction (``label`` ``None``). With
-    ``undo_from_file`` the undo history starts with the file's current
-    decisions, newest last, so an undo works after a restart.
-    """
-
-    def __init__(self, path: str | Path, undo_from_file: bool = True) -> None:
-        self.path = Path(path)
-        repair_tail(self.path)
-        records, self.problems = [], []
-        if self.path.exists():
-            loaded = read_records(self.path)
-            records, self.problems = loaded.records, loaded.problems
-        self.live: dict[str, LabelRecord] = latest(records)
-        self._undo: list[tuple[LabelRecord, LabelRecord | None]] = []
-        if undo_from_file:
-            last_line = {record.unit_id: line for line, record in enumerate(records)}
-            newest_last = sorted(self.live.values(), key=lambda record: last_line[record.unit_id])
-            self._undo = [(record, None) for record in newest_last]
-
-    @property
-    def can_undo(self) -> bool:
-        """Whether there is a decision to undo."""
-        return bool(self._undo)
-
-    @property
-    def decided_here(self) -> set[str]:
-        """The units of the decisions that can be undone (made in this session, or resumed)."""
-        return {record.unit_id for record, _ in self._undo}
-
-    def append(self, record: LabelRecord) -> None:
-        """Append ``record`` durably (fsynced) and make it the unit's current decision."""
-        previous = self.live.get(record.unit_id)
-        append_records(self.path, [record])
-        self.live[record.unit_id] = record
-        self._undo.append((record, previous))
-
-    def undo(self) -> LabelRecord:
-        """Undo the last decision durably; return the decision undone."""
-        if not self._undo:
-            raise NothingToUndoError("Nothing to undo: no decision left in this session.")
-        record, previous = self._undo[-1]
-        if previous is None:
-            restored = replace(record, label=None, note="", timestamp=now())
-        else:
-            restored = replace(previous, timestamp=now())
-        append_records(self.path, [restored])
-        self._undo.pop()
-        if previous is None:
-            self.live.pop(record.unit_id, None)
-        else:
-            self.live[record.unit_id] = restored
-        return record
-
-
 def check_decision(label: object, note: object) -> tuple[str, str]:
     """The label and note of a decision, or :class:`UnknownLabelError` / ``ValueError``."""
-    if not isinstance(label, str) or label not in LABELS:
-        raise UnknownLabelError(f"Unknown label {label!r}; expected one of {', '.join(LABELS)}.")
+    label = check_label(label)
     if not isinstance(note, str) or len(note) > MAX_NOTE_LENGTH:
         raise ValueError(f"A note must be text of at most {MAX_NOTE_LENGTH} characters.")
     return label, note.strip()

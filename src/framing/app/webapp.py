@@ -34,9 +34,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from framing.app.session import MAX_NOTE_LENGTH, Session, exclusive
+from framing.app.session import MAX_NOTE_LENGTH, Session
 from framing.codebook import CODEBOOK_VERSION, DECISION_PROCEDURE, DEFINITIONS, LABELS
 from framing.errors import NothingToUndoError, UnknownLabelError, UnknownUnitError
+from framing.labels.store import locked
 
 MAX_BODY_BYTES = 64 * 1024
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
@@ -228,7 +229,7 @@ def serve(
     allowed_hosts = list(LOOPBACK_HOSTS) if host in LOOPBACK_HOSTS else None
     app = create_app(session, token=token, allowed_hosts=allowed_hosts)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with exclusive(session.log.path), socket.socket(family, socket.SOCK_STREAM) as sock:
+    with locked(session.log.path), socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
         bound_port = sock.getsockname()[1]

@@ -10,16 +10,17 @@ reported with its file and line number, and the other lines still load.
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from framing.codebook import CODEBOOK_VERSION, LABELS
-from framing.errors import LabelFileError, NoTrainingDataError
+from framing.codebook import CODEBOOK_VERSION, check_label
+from framing.errors import LabelFileError, NothingToUndoError, NoTrainingDataError
+from framing.files import append_lines, exclusive, iter_jsonl, repair_tail
 
 GOLD_FILE = "gold.jsonl"
 ANNOTATOR_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -72,28 +73,12 @@ def annotator_file(labels_dir: str | Path, annotator: str) -> Path:
 
 def append_records(path: str | Path, records: Iterable[LabelRecord]) -> None:
     """Append ``records`` to ``path`` and fsync before returning."""
-    path = Path(path)
+    records = list(records)
     for record in records:
-        if record.label is not None and record.label not in LABELS:
-            raise LabelFileError(f"Unknown label {record.label!r} for unit {record.unit_id}.")
-    lines = "".join(record.to_json() + "\n" for record in records)
+        if record.label is not None:
+            check_label(record.label)
     with _append_lock:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        created = not path.exists()
-        with path.open("a", encoding="utf-8") as stream:
-            stream.write(lines)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if created:
-            _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+        append_lines(path, "".join(record.to_json() + "\n" for record in records))
 
 
 @dataclass
@@ -111,26 +96,20 @@ _REQUIRED = {"unit_id", "text", "label", "annotator"}
 def read_records(path: str | Path) -> LoadedLabels:
     """Read every decision in ``path``; damaged lines go to ``problems`` as ``file:line: why``."""
     path = Path(path)
-    if not path.exists():
+    if not path.is_file():
         raise LabelFileError(f"{path}: no such labels file.")
     records: list[LabelRecord] = []
     problems: list[str] = []
-    with path.open(encoding="utf-8", errors="replace") as stream:
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-                if not isinstance(data, dict):
-                    raise ValueError("not a JSON object")
-                missing = _REQUIRED - data.keys()
-                if missing:
-                    raise ValueError(f"missing {', '.join(sorted(missing))}")
-                if data["label"] is not None and data["label"] not in LABELS:
-                    raise ValueError(f"unknown label {data['label']!r}")
-                records.append(LabelRecord(**{k: v for k, v in data.items() if k in _FIELDS}))
-            except (json.JSONDecodeError, ValueError, TypeError) as exc:
-                problems.append(f"{path}:{number}: {exc}")
+    for number, data in iter_jsonl(path, problems, encoding_errors="replace"):
+        try:
+            missing = _REQUIRED - data.keys()
+            if missing:
+                raise ValueError(f"missing {', '.join(sorted(missing))}")
+            if data["label"] is not None:
+                check_label(data["label"])
+            records.append(LabelRecord(**{k: v for k, v in data.items() if k in _FIELDS}))
+        except (ValueError, TypeError) as exc:
+            problems.append(f"{path}:{number}: {exc}")
     return LoadedLabels(records, problems)
 
 
@@ -208,3 +187,73 @@ def agreed(by_annotator: dict[str, dict[str, LabelRecord]]) -> list[LabelRecord]
         for unit_id, record in decisions.items():
             by_unit.setdefault(unit_id, []).append(record)
     return [rs[0] for rs in by_unit.values() if len({r.label for r in rs}) == 1]
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold the labels file ``path`` for one writer: a labelling or review session, or an import."""
+    with exclusive(
+        path,
+        f"{path} is in use by another labelling, review or import. Stop that one first, "
+        "or label under another annotator name.",
+        LabelFileError,
+    ):
+        yield
+
+
+class DecisionLog:
+    """One append-only labels file: its current decisions, durable appends, and undo.
+
+    An undo restores the state before the decision it undoes: the earlier
+    decision re-appended, or a retraction (``label`` ``None``). With
+    ``undo_from_file`` the undo history starts with the file's current
+    decisions, newest last, so an undo works after a restart.
+    """
+
+    def __init__(self, path: str | Path, undo_from_file: bool = True) -> None:
+        self.path = Path(path)
+        repair_tail(self.path)
+        records, self.problems = [], []
+        if self.path.exists():
+            loaded = read_records(self.path)
+            records, self.problems = loaded.records, loaded.problems
+        self.live: dict[str, LabelRecord] = latest(records)
+        self._undo: list[tuple[LabelRecord, LabelRecord | None]] = []
+        if undo_from_file:
+            last_line = {record.unit_id: line for line, record in enumerate(records)}
+            newest_last = sorted(self.live.values(), key=lambda record: last_line[record.unit_id])
+            self._undo = [(record, None) for record in newest_last]
+
+    @property
+    def can_undo(self) -> bool:
+        """Whether there is a decision to undo."""
+        return bool(self._undo)
+
+    @property
+    def decided_here(self) -> set[str]:
+        """The units of the decisions that can be undone (made in this session, or resumed)."""
+        return {record.unit_id for record, _ in self._undo}
+
+    def append(self, record: LabelRecord) -> None:
+        """Append ``record`` durably (fsynced) and make it the unit's current decision."""
+        previous = self.live.get(record.unit_id)
+        append_records(self.path, [record])
+        self.live[record.unit_id] = record
+        self._undo.append((record, previous))
+
+    def undo(self) -> LabelRecord:
+        """Undo the last decision durably; return the decision undone."""
+        if not self._undo:
+            raise NothingToUndoError("Nothing to undo: no decision left in this session.")
+        record, previous = self._undo[-1]
+        if previous is None:
+            restored = replace(record, label=None, note="", timestamp=now())
+        else:
+            restored = replace(previous, timestamp=now())
+        append_records(self.path, [restored])
+        self._undo.pop()
+        if previous is None:
+            self.live.pop(record.unit_id, None)
+        else:
+            self.live[record.unit_id] = restored
+        return record
