@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from framing.errors import LabelFileError, NoTrainingDataError
+from framing.errors import LabelFileError, NoTrainingDataError, UnknownLabelError
 from framing.labels.store import (
     LabelRecord,
     annotations_by_annotator,
@@ -43,12 +43,12 @@ def test_damaged_lines_are_reported_and_the_rest_loads(tmp_path):
     loaded = read_records(path)
     assert [r.unit_id for r in loaded.records] == ["u1", "u4"]
     assert loaded.problems[0].startswith(f"{path}:2:")
-    assert loaded.problems[1] == f"{path}:3: unknown label 'blame'"
+    assert loaded.problems[1].startswith(f"{path}:3: Unknown label 'blame'; expected one of")
 
 
 def test_unknown_label_is_refused_before_writing(tmp_path):
     path = tmp_path / "ann.jsonl"
-    with pytest.raises(LabelFileError, match="Unknown label 'blame'"):
+    with pytest.raises(UnknownLabelError, match="Unknown label 'blame'"):
         append_records(path, [record("u1", "none"), record("u2", "blame")])
     assert not path.exists()
 

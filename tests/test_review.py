@@ -98,7 +98,5 @@ def test_damaged_lines_are_reported(labels_dir):
     with (labels_dir / "a.jsonl").open("a") as stream:
         stream.write("not json\n")
     session = ReviewSession(labels_dir, UNITS)
-    assert session.state()["problems"] == [
-        f"{labels_dir / 'a.jsonl'}:5: Expecting value: line 1 column 1 (char 0)"
-    ]
+    assert session.state()["problems"] == [f"{labels_dir / 'a.jsonl'}:5: not JSON (Expecting value)"]
     assert len(session.units) == 3

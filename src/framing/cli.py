@@ -15,8 +15,10 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from framing.app.stream import STRATEGIES
 from framing.codebook import LABELS
 from framing.errors import FramingError
+from framing.labels.interchange import FORMATS
 from framing.model.nlp import DEFAULT_PIPELINE
 
 app = typer.Typer(
@@ -305,20 +307,11 @@ TokenOption = Annotated[
 ]
 
 
-class Strategy(StrEnum):
-    """Which unit comes next."""
+Strategy = StrEnum("Strategy", {name: name for name in STRATEGIES})
+"""Which unit comes next (:data:`framing.app.stream.STRATEGIES`)."""
 
-    random = "random"
-    uncertainty = "uncertainty"
-
-
-class Format(StrEnum):
-    """Interchange formats."""
-
-    csv = "csv"
-    label_studio = "label-studio"
-    prodigy = "prodigy"
-    doccano = "doccano"
+Format = StrEnum("Format", {name.replace("-", "_"): name for name in FORMATS})
+"""Interchange formats (:data:`framing.labels.interchange.FORMATS`)."""
 
 
 def _announce(what: str, url: str) -> None:

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from framing.codebook import LABELS
+from framing.codebook import LABELS, check_label
 from framing.corpus.units import Unit
-from framing.errors import InterchangeError
+from framing.errors import InterchangeError, UnknownLabelError
 from framing.labels.store import LabelRecord, annotator_file, append_records, latest, now, read_records
 
 FORMATS = ("csv", "label-studio", "prodigy", "doccano")
@@ -286,8 +286,11 @@ def check_rows(rows: Sequence[ParsedRow], units: Mapping[str, Unit], source: Pat
     for row in rows:
         if not isinstance(row.unit_id, str) or row.unit_id not in units:
             problems.append(f"{row.where}: unknown unit id {row.unit_id!r}")
-        if row.label is not None and (not isinstance(row.label, str) or row.label not in LABELS):
-            problems.append(f"{row.where}: unknown label {row.label!r}")
+        if row.label is not None:
+            try:
+                check_label(row.label)
+            except UnknownLabelError:
+                problems.append(f"{row.where}: unknown label {row.label!r}")
         if not isinstance(row.note, str):
             problems.append(f"{row.where}: the note must be text, not {row.note!r}")
     if problems:
