@@ -6,8 +6,11 @@ import json
 import os
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+
+from framing.report.write import write_reports
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RAW = Path(__file__).parents[1] / "data" / "raw"
@@ -69,15 +72,13 @@ def evaluation(labels_dir, model_path, tmp_path_factory):
     )
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(model, "param_grid", lambda: {"classifier__estimator__C": [1.0]})
-        return module.evaluate(
-            labels_dir,
-            None,
-            tmp_path_factory.mktemp("reports"),
-            model_path=model_path,
-            test_path=test_file,
-            n_resamples=200,
-            curve_seeds=1,
+        metrics = module.evaluate(
+            labels_dir, None, model_path=model_path, test_path=test_file, n_resamples=200, curve_seeds=1
         )
+    return SimpleNamespace(
+        metrics=metrics,
+        files=write_reports(metrics, tmp_path_factory.mktemp("reports") / metrics["model_id"]),
+    )
 
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -7,14 +7,10 @@ from typer.testing import CliRunner
 from framing.cli import app
 from framing.codebook import LABELS
 from framing.errors import FramingError
-from framing.experiment.evaluate import (
-    lexicon_labels,
-    outer_splits,
-    read_learning_curve,
-    read_test_set,
-    stratified_subset,
-)
-from framing.model.train import LabelledData, load_labelled
+from framing.experiment.analysis import stratified_subset
+from framing.experiment.protocols import lexicon_labels, outer_splits
+from framing.labels.dataset import LabelledData, load_labelled, read_test_set
+from framing.report.card import read_learning_curve
 
 
 def _many_documents(n_documents: int = 26, seed: int = 0) -> LabelledData:
@@ -135,7 +131,6 @@ def test_learning_curve(evaluation):
     assert sizes == sorted(sizes)
     assert sizes[-1] == pytest.approx(48 * 4 / 5)  # the full training folds of 5-fold CV
     assert all(0 <= p["macro_f1"] <= 1 for p in curve["points"])
-    assert curve["reading"].startswith("Mean macro-F1 on held-out documents went from")
     assert all(len(p["per_fold"]) == 5 for p in curve["points"])
     assert set(curve["baselines"]) == {"lexicon", "majority"}
 
@@ -171,18 +166,19 @@ def test_breakdowns(evaluation):
     assert errors == matrix.sum() - np.trace(matrix)
 
 
-def test_cli_prints_the_headline_table_and_the_report_path(evaluation, monkeypatch):
-    monkeypatch.setattr("framing.experiment.evaluate.evaluate", lambda *args, **kwargs: evaluation)
-    result = CliRunner().invoke(app, ["evaluate"])
+def test_cli_prints_the_headline_table_and_the_report_path(evaluation, monkeypatch, tmp_path):
+    monkeypatch.setattr("framing.experiment.evaluate.evaluate", lambda *args, **kwargs: evaluation.metrics)
+    result = CliRunner(env={"COLUMNS": "400"}).invoke(app, ["evaluate", "--output-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     for text in (
         "framing model",
         "keyword lexicon",
         "majority class",
         "macro-F1",
-        str(evaluation.files["html"]),
+        str(tmp_path / evaluation.metrics["model_id"] / "report.html"),
     ):
         assert text in result.output.replace("\n", "")
+    assert (tmp_path / evaluation.metrics["model_id"] / "metrics.json").exists()
 
 
 def test_cli_without_a_model_says_make_train(tmp_path):

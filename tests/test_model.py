@@ -6,8 +6,9 @@ import pytest
 
 import framing
 from framing.errors import ModelError, NoTrainingDataError
+from framing.labels.dataset import load_labelled
 from framing.model.persist import load_model, sha256_of
-from framing.model.train import load_labelled, train
+from framing.model.train import train
 
 
 def test_trained_model_metadata(model_path):

@@ -2,7 +2,8 @@ import re
 
 import pytest
 
-from framing.report.content import markdown_cell, write_reports
+from framing.report.markdown import markdown_cell
+from framing.report.write import write_reports
 
 SECTIONS = {
     "headline": "How good is the model?",

@@ -223,23 +223,25 @@ def evaluate(
     from rich import box
 
     from framing.experiment.evaluate import evaluate as evaluate_model
-    from framing.report.content import estimate_text, headline_table, verdict
+    from framing.report.content import headline_table
+    from framing.report.text import estimate_text, verdict
+    from framing.report.write import write_reports
 
     with console.status("evaluating (nested grouped cross-validation, baselines, learning curve)"):
-        result = run(
+        metrics = run(
             evaluate_model,
             labels_dir,
             units,
-            output_dir,
             seed,
             jobs,
             model_path=model,
             test_path=test,
             n_resamples=resamples,
         )
-    for warning in result.metrics["warnings"]:
+    files = run(write_reports, metrics, output_dir / metrics["model_id"])
+    for warning in metrics["warnings"]:
         console.print(f"[bold yellow]warning:[/] {warning}")
-    for protocol in result.metrics["protocols"].values():
+    for protocol in metrics["protocols"].values():
         headline = headline_table(protocol, compact=True)
         title = f"{protocol['name']}: {protocol['units']} units, {protocol['documents']} documents"
         table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
@@ -254,9 +256,7 @@ def evaluate(
             f"macro-F1, model − keyword lexicon: {estimate_text(difference, '+', compact=True)}: "
             f"{verdict(difference, 'keyword lexicon')}."
         )
-    console.print(
-        f"95% bootstrap intervals in brackets, resampling documents. Report: {result.files['html']}"
-    )
+    console.print(f"95% bootstrap intervals in brackets, resampling documents. Report: {files['html']}")
 
 
 @app.command()

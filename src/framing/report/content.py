@@ -1,101 +1,22 @@
-"""Render ``metrics.json`` into ``report.md`` and a self-contained ``report.html``.
+"""What the evaluation report says: its sections, tables and prose, built from ``metrics.json``.
 
 The report is built once as a list of sections made of a few block types
-(text, note, list, table, figure), then written out by two small renderers.
-Every piece of text from the data (unit texts, document ids, features) is
-escaped: in HTML with :func:`html.escape`, in Markdown with backslashes, so a
-unit's text is always shown as text and never read as markup. Figures are
-PNG files next to ``report.md`` and embedded as base64 in ``report.html``.
+(:mod:`framing.report.blocks`), then rendered by :mod:`framing.report.markdown`
+and :mod:`framing.report.html`.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import json
-import re
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from framing.codebook import LABELS
 from framing.experiment.metrics import HEADLINE, SYSTEMS
-from framing.report.figures import draw_figures
+from framing.report.blocks import Block, Image, Items, Note, Section, Table
+from framing.report.card import model_card, read_learning_curve
+from framing.report.text import estimate_text, verdict
 
 SCORE_SYSTEMS = {"accuracy": "accuracy", "macro_f1": "macro-F1", "kappa": "Cohen's kappa"}
 MAX_DOCUMENTS = 30
-
-
-@dataclass
-class Note:
-    """A highlighted remark (a warning, or how to read a table)."""
-
-    text: str
-
-
-@dataclass
-class Items:
-    """A bulleted list."""
-
-    items: list[str]
-
-
-@dataclass
-class Table:
-    """A table of plain-text cells; ``numeric`` columns are right-aligned."""
-
-    header: list[str]
-    rows: list[list[str]]
-    numeric: tuple[int, ...] = ()
-
-
-@dataclass
-class Image:
-    """A figure by its key in the figure paths, with a caption."""
-
-    key: str
-    caption: str
-
-
-@dataclass
-class Section:
-    """A titled part of the report (``level`` 2, or 3 when nested in another section)."""
-
-    anchor: str
-    title: str
-    blocks: list[Block] = field(default_factory=list)
-    level: int = 2
-
-
-Block = str | Note | Items | Table | Image | Section
-
-
-def number(value: float, sign: str = "") -> str:
-    """Two decimals, never ``-0.00``."""
-    return f"{round(value, 2) + 0.0:{sign}.2f}"
-
-
-def estimate_text(estimate: dict[str, Any], sign: str = "", compact: bool = False) -> str:
-    """``0.62 (0.55 to 0.69)``, or ``0.62 [0.55, 0.69]`` when ``compact``; undefined is ``–``.
-
-    ``sign="+"`` shows the sign, for differences.
-    """
-    if estimate["value"] is None:
-        return "–"
-    value = number(estimate["value"], sign)
-    if estimate["low"] is None:
-        return value
-    low, high = number(estimate["low"], sign), number(estimate["high"], sign)
-    return f"{value} [{low}, {high}]" if compact else f"{value} ({low} to {high})"
-
-
-def verdict(difference: dict[str, Any], baseline: str) -> str:
-    """Whether a paired difference interval tells the model and ``baseline`` apart."""
-    if difference["low"] is not None and difference["low"] > 0:
-        return f"the model is better than the {baseline}"
-    if difference["high"] is not None and difference["high"] < 0:
-        return f"the model is worse than the {baseline}"
-    return f"the data cannot tell the model and the {baseline} apart (the interval includes 0)"
 
 
 def headline_table(protocol: dict[str, Any], compact: bool = False) -> Table:
@@ -286,11 +207,13 @@ def protocol_sections(key: str, protocol: dict[str, Any], title: str) -> list[Se
         ),
     ]
     if curve:
-        sections.append(learning_curve_section(key, curve))
+        per_label = protocol["systems"]["model"]["per_label"]
+        weakest = min(LABELS, key=lambda label: per_label[label]["f1"]["value"] or 0.0)
+        sections.append(learning_curve_section(key, curve, weakest))
     return sections
 
 
-def learning_curve_section(key: str, curve: dict[str, Any]) -> Section:
+def learning_curve_section(key: str, curve: dict[str, Any], weakest: str) -> Section:
     """The learning curve, its settings, and what it suggests."""
     params = ", ".join(f"{name} = {value}" for name, value in curve["hyper_parameters"].items())
     rows = [
@@ -308,7 +231,7 @@ def learning_curve_section(key: str, curve: dict[str, Any]) -> Section:
         "Would more labels help?",
         level=2,
         blocks=[
-            Note(curve["reading"]),
+            Note(read_learning_curve(curve["points"], weakest)),
             Image(
                 f"{key}-learning-curve",
                 "Learning curve: mean macro-F1 on the held-out documents of each outer fold.",
@@ -337,7 +260,7 @@ def learning_curve_section(key: str, curve: dict[str, Any]) -> Section:
 
 def model_card_section(metrics: dict[str, Any]) -> Section:
     """Intended use, training data, label set, codebook version, limits, learned features."""
-    card = metrics["model_card"]
+    card = model_card(metrics)
     training = card["training_data"]
     counts = ", ".join(f"{label} {n}" for label, n in (training["per_label"] or {}).items())
     features = Table(
@@ -459,150 +382,3 @@ def build_report(metrics: dict[str, Any]) -> tuple[str, list[Section]]:
         sections += protocol_sections(key, protocol, titles.get(key, key))
     sections += [model_card_section(metrics), method_section(metrics)]
     return f"framing evaluation report: {metrics['model_id']}", sections
-
-
-# Markdown ---------------------------------------------------------------------------------------
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
-_PROSE_SPECIAL = re.compile(r"([\\*_\[\]<>|])")
-
-
-def markdown_cell(text: str) -> str:
-    """Data text as one literal Markdown table cell."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
-
-
-def markdown_prose(text: str) -> str:
-    """Report prose: literal except for `code` spans."""
-    return _PROSE_SPECIAL.sub(r"\\\1", text)
-
-
-def _markdown_blocks(blocks: list[Block], lines: list[str], figures: dict[str, str]) -> None:
-    for block in blocks:
-        if isinstance(block, Section):
-            lines += [f"{'#' * block.level} {markdown_prose(block.title)}", ""]
-            _markdown_blocks(block.blocks, lines, figures)
-        elif isinstance(block, str):
-            lines += [markdown_prose(block), ""]
-        elif isinstance(block, Note):
-            lines += [f"> {markdown_prose(block.text)}", ""]
-        elif isinstance(block, Items):
-            lines += [*(f"- {markdown_prose(item)}" for item in block.items), ""]
-        elif isinstance(block, Table):
-            align = ["---:" if i in block.numeric else "---" for i in range(len(block.header))]
-            lines.append("| " + " | ".join(markdown_cell(h) for h in block.header) + " |")
-            lines.append("|" + "|".join(align) + "|")
-            lines += ["| " + " | ".join(markdown_cell(c) for c in row) + " |" for row in block.rows]
-            lines.append("")
-        elif isinstance(block, Image) and block.key in figures:
-            lines += [
-                f"![{markdown_cell(block.caption)}]({figures[block.key]})",
-                "",
-                f"*{markdown_prose(block.caption)}*",
-                "",
-            ]
-
-
-def render_markdown(title: str, sections: list[Section], figures: dict[str, str]) -> str:
-    """The report as Markdown; ``figures`` maps figure keys to paths relative to the report."""
-    lines = [f"# {markdown_prose(title)}", ""]
-    _markdown_blocks(sections, lines, figures)
-    return "\n".join(lines).rstrip() + "\n"
-
-
-# HTML -------------------------------------------------------------------------------------------
-
-CSS = """
-body { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d1d1f; margin: 0;
-       background: #fafafa; }
-main { max-width: 72rem; margin: 0 auto; padding: 1.5rem 2rem 4rem; background: #fff; }
-h1 { font-size: 1.6rem; margin-bottom: .25rem; } h2 { margin-top: 2.5rem; border-bottom: 1px solid #ddd; }
-h3 { margin-top: 1.8rem; }
-nav ol { columns: 2; font-size: .95rem; } nav a { color: #1f5fa8; }
-table { border-collapse: collapse; margin: .75rem 0 1.25rem; font-size: .9rem; width: auto; }
-th, td { border: 1px solid #ddd; padding: .3rem .55rem; vertical-align: top; text-align: left; }
-th { background: #f0f3f7; } tr:nth-child(even) td { background: #fafbfc; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.note { border-left: 4px solid #d9822b; background: #fff7ee; padding: .6rem .9rem; }
-figure { margin: 1rem 0 1.5rem; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
-figcaption { font-size: .9rem; color: #555; }
-code { background: #f1f1f1; padding: 0 .2rem; border-radius: 3px; }
-"""
-
-
-def html_prose(text: str) -> str:
-    """Escaped prose with `code` spans as ``<code>``."""
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
-
-
-def _html_table(table: Table) -> str:
-    def cell(tag: str, i: int, text: str) -> str:
-        klass = ' class="num"' if i in table.numeric else ""
-        return f"<{tag}{klass}>{html.escape(text)}</{tag}>"
-
-    head = "".join(cell("th", i, h) for i, h in enumerate(table.header)) if any(table.header) else ""
-    body = "".join(
-        "<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>" for row in table.rows
-    )
-    head = f"<thead><tr>{head}</tr></thead>" if head else ""
-    return f"<table>{head}<tbody>{body}</tbody></table>"
-
-
-def _html_blocks(blocks: list[Block], out: list[str], images: dict[str, str]) -> None:
-    for block in blocks:
-        if isinstance(block, Section):
-            out.append(f'<section id="{html.escape(block.anchor)}">')
-            out.append(f"<h{block.level}>{html.escape(block.title)}</h{block.level}>")
-            _html_blocks(block.blocks, out, images)
-            out.append("</section>")
-        elif isinstance(block, str):
-            out.append(f"<p>{html_prose(block)}</p>")
-        elif isinstance(block, Note):
-            out.append(f'<p class="note">{html_prose(block.text)}</p>')
-        elif isinstance(block, Items):
-            out.append("<ul>" + "".join(f"<li>{html_prose(item)}</li>" for item in block.items) + "</ul>")
-        elif isinstance(block, Table):
-            out.append(_html_table(block))
-        elif isinstance(block, Image) and block.key in images:
-            caption = html.escape(block.caption)
-            out.append(
-                f'<figure><img src="data:image/png;base64,{images[block.key]}" alt="{caption}">'
-                f"<figcaption>{caption}</figcaption></figure>"
-            )
-
-
-def render_html(title: str, sections: list[Section], images: dict[str, str]) -> str:
-    """The report as one HTML page; ``images`` maps figure keys to base64 PNG data."""
-    toc = "".join(f'<li><a href="#{html.escape(s.anchor)}">{html.escape(s.title)}</a></li>' for s in sections)
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
-        "style-src 'unsafe-inline'\">",
-        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body><main>",
-        f"<h1>{html.escape(title)}</h1>",
-        f'<nav aria-label="Contents"><ol>{toc}</ol></nav>',
-    ]
-    _html_blocks(sections, out, images)
-    out.append("</main></body></html>")
-    return "\n".join(out) + "\n"
-
-
-def write_reports(metrics: dict[str, Any], directory: str | Path) -> dict[str, Path]:
-    """Write metrics.json, the figures, report.md and report.html into ``directory``; return the paths."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    files = {"metrics": directory / "metrics.json"}
-    files["metrics"].write_text(
-        json.dumps(metrics, indent=2, ensure_ascii=False, allow_nan=False) + "\n", "utf-8"
-    )
-    figures = draw_figures(metrics, directory)
-    title, sections = build_report(metrics)
-    relative = {key: path.relative_to(directory).as_posix() for key, path in figures.items()}
-    embedded = {key: base64.b64encode(path.read_bytes()).decode("ascii") for key, path in figures.items()}
-    files["markdown"] = directory / "report.md"
-    files["markdown"].write_text(render_markdown(title, sections, relative), encoding="utf-8")
-    files["html"] = directory / "report.html"
-    files["html"].write_text(render_html(title, sections, embedded), encoding="utf-8")
-    return {**files, **figures}

@@ -1,0 +1,225 @@
+"""What a protocol's predictions say: scores, calibration, errors, breakdowns, learning curve."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.metrics import f1_score
+from sklearn.pipeline import Pipeline
+
+from framing.codebook import LABELS
+from framing.experiment.explain import contributions
+from framing.experiment.metrics import (
+    N_RESAMPLES,
+    SYSTEMS,
+    calibration_report,
+    classification_report,
+    paired_differences,
+)
+from framing.experiment.protocols import Predictions, Split
+from framing.labels.dataset import LabelledData
+from framing.model.pipeline import SEED, hyper_parameters
+
+CURVE_FRACTIONS = (0.2, 0.4, 0.6, 0.8, 1.0)
+CURVE_SEEDS = 5
+N_EXAMPLES = 10
+
+
+def stratified_subset(
+    indices: np.ndarray, labels: np.ndarray, fraction: float, rng: np.random.Generator, minimum: int
+) -> np.ndarray:
+    """A random ``fraction`` of ``indices`` per label, at least ``minimum`` of each label (if it has them)."""
+    chosen = []
+    for label in np.unique(labels[indices]):
+        members = indices[labels[indices] == label]
+        take = min(len(members), max(minimum, round(fraction * len(members))))
+        chosen.append(rng.choice(members, take, replace=False))
+    return np.sort(np.concatenate(chosen))
+
+
+def _curve_point(
+    pipeline: Pipeline, texts: np.ndarray, labels: np.ndarray, train: np.ndarray, test: np.ndarray
+):
+    fitted = clone(pipeline).fit(texts[train], labels[train])
+    return fold_macro_f1(labels[test], fitted.predict(texts[test]))
+
+
+def fold_macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
+    """Macro-F1 over the labels present in ``gold`` or ``predicted``, as in model selection."""
+    return float(f1_score(gold, predicted, average="macro", zero_division=0))
+
+
+def learning_curve(
+    pipeline: Pipeline,
+    data: LabelledData,
+    folds: list[Split],
+    baselines: dict[str, list[str]],
+    fractions: Sequence[float] = CURVE_FRACTIONS,
+    n_seeds: int = CURVE_SEEDS,
+    seed: int = SEED,
+    n_jobs: int = 1,
+) -> dict[str, Any]:
+    """Mean macro-F1 over the held-out outer folds after training on growing subsets of their training units.
+
+    The hyper-parameters stay those of ``pipeline``. Each subset is drawn per
+    label (at least as many units per label as the calibration has folds), once
+    per seed; the full training fold is the same for every seed, so it is fitted
+    once. ``baselines`` (labels per unit) are scored on the same folds for reference.
+    """
+    texts, labels = np.asarray(data.texts, dtype=object), np.asarray(data.labels)
+    calibration_folds = pipeline.get_params().get("classifier__cv")
+    minimum = calibration_folds if isinstance(calibration_folds, int) else 3
+    tasks = []  # (fraction, seed index, fold index, training subset, test units)
+    for fraction in fractions:
+        for s in range(1 if fraction >= 1 else n_seeds):
+            rng = np.random.default_rng([seed, s, round(fraction * 1000)])
+            for k, (train, test) in enumerate(folds):
+                tasks.append((fraction, s, k, stratified_subset(train, labels, fraction, rng, minimum), test))
+    scores = Parallel(n_jobs=n_jobs)(
+        delayed(_curve_point)(pipeline, texts, labels, subset, test) for *_, subset, test in tasks
+    )
+    # One row per fit: fraction, seed index, fold index, training size, macro-F1.
+    rows = np.array(
+        [(f, s, k, len(subset), f1) for (f, s, k, subset, _), f1 in zip(tasks, scores, strict=True)]
+    )
+    points = []
+    for fraction in fractions:
+        fraction_rows = rows[rows[:, 0] == fraction]
+        seeds, folds_of, f1s = fraction_rows[:, 1], fraction_rows[:, 2], fraction_rows[:, 4]
+        per_fold = [float(f1s[folds_of == k].mean()) for k in range(len(folds))]
+        points.append(
+            {
+                "fraction": fraction,
+                "training_labels": float(fraction_rows[:, 3].mean()),
+                "macro_f1": float(f1s.mean()),
+                "sd_between_folds": float(np.std(per_fold)),
+                "per_fold": per_fold,
+                "per_seed": [float(f1s[seeds == s].mean()) for s in np.unique(seeds)],
+            }
+        )
+    reference = {
+        name: float(np.mean([fold_macro_f1(labels[test], np.asarray(predicted)[test]) for _, test in folds]))
+        for name, predicted in baselines.items()
+    }
+    return {
+        "hyper_parameters": hyper_parameters(pipeline),
+        "seeds": n_seeds,
+        "folds": len(folds),
+        "min_per_label": minimum,
+        "points": points,
+        "baselines": reference,
+    }
+
+
+def analyse(predictions: Predictions, n_resamples: int = N_RESAMPLES, seed: int = SEED) -> dict[str, Any]:
+    """Scores of the model and baselines, calibration, errors and breakdowns for one protocol."""
+    data = predictions.data
+    gold, groups = data.labels, data.groups
+    labels_of = {"model": predictions.predicted, **predictions.baselines}
+    confidence = predictions.probabilities.max(axis=1)
+    correct = [g == p for g, p in zip(gold, labels_of["model"], strict=True)]
+    return {
+        "units": len(data),
+        "documents": len(set(groups)),
+        "systems": {
+            name: classification_report(gold, labels_of[name], groups, n_resamples, seed) for name in SYSTEMS
+        },
+        "model_minus": {
+            name: paired_differences(gold, labels_of["model"], labels_of[name], groups, n_resamples, seed)
+            for name in predictions.baselines
+        },
+        "calibration": calibration_report(confidence, correct, groups, n_resamples=n_resamples, seed=seed),
+        "errors": error_examples(predictions),
+        "by_kind": by_kind(data, labels_of, n_resamples, seed),
+        "by_document": by_document(data, labels_of["model"]),
+    }
+
+
+def error_examples(predictions: Predictions, n: int = N_EXAMPLES) -> dict[str, list[dict[str, Any]]]:
+    """The ``n`` most confident mistakes and least confident correct predictions, with their top features."""
+    data, probabilities, predicted = predictions.data, predictions.probabilities, predictions.predicted
+    confidence = probabilities.max(axis=1)
+    wrong = [i for i in range(len(data)) if predicted[i] != data.labels[i]]
+    right = [i for i in range(len(data)) if predicted[i] == data.labels[i]]
+    chosen = {
+        "confident_mistakes": sorted(wrong, key=lambda i: -confidence[i])[:n],
+        "unsure_correct": sorted(right, key=lambda i: confidence[i])[:n],
+    }
+    pushed: dict[int, list[dict[str, object]]] = {}
+    for fold, pipeline in enumerate(predictions.explainers):
+        units = [i for group in chosen.values() for i in group if predictions.fold_of[i] == fold]
+        pushed.update(
+            zip(
+                units,
+                contributions(pipeline, [data.texts[i] for i in units], [predicted[i] for i in units]),
+                strict=True,
+            )
+        )
+    return {
+        name: [
+            {
+                "unit_id": data.unit_ids[i],
+                "doc_id": data.groups[i],
+                "kind": data.kinds[i],
+                "text": data.texts[i],
+                "gold": data.labels[i],
+                "predicted": predicted[i],
+                "confidence": float(confidence[i]),
+                "probability_of_gold": float(probabilities[i, LABELS.index(data.labels[i])]),
+                "features": pushed[i],
+            }
+            for i in indices
+        ]
+        for name, indices in chosen.items()
+    }
+
+
+def by_kind(
+    data: LabelledData, labels_of: dict[str, list[str]], n_resamples: int, seed: int
+) -> list[dict[str, Any]]:
+    """Headline scores of every system for each kind of unit (sentence, comment)."""
+    rows = []
+    for kind in sorted(set(data.kinds)):
+        keep = [i for i, k in enumerate(data.kinds) if k == kind]
+        gold, groups = [data.labels[i] for i in keep], [data.groups[i] for i in keep]
+        reports = {
+            name: classification_report(gold, [labels_of[name][i] for i in keep], groups, n_resamples, seed)
+            for name in SYSTEMS
+        }
+        rows.append(
+            {
+                "kind": kind,
+                "units": len(keep),
+                "documents": len(set(groups)),
+                "scores": {name: report["scores"] for name, report in reports.items()},
+            }
+        )
+    return rows
+
+
+def by_document(data: LabelledData, predicted: list[str]) -> list[dict[str, Any]]:
+    """Per document: units, the model's accuracy, gold labels and confusions; most mistakes first."""
+    rows = []
+    for doc in sorted(set(data.groups)):
+        keep = [i for i, g in enumerate(data.groups) if g == doc]
+        confusions = Counter(
+            f"{data.labels[i]} → {predicted[i]}" for i in keep if data.labels[i] != predicted[i]
+        )
+        correct = sum(data.labels[i] == predicted[i] for i in keep)
+        rows.append(
+            {
+                "doc_id": doc,
+                "kinds": sorted({data.kinds[i] for i in keep}),
+                "units": len(keep),
+                "correct": correct,
+                "accuracy": correct / len(keep),
+                "gold": dict(Counter(data.labels[i] for i in keep).most_common()),
+                "confusions": dict(confusions.most_common()),
+            }
+        )
+    return sorted(rows, key=lambda row: (row["correct"] - row["units"], row["accuracy"], row["doc_id"]))
