@@ -38,7 +38,7 @@ from framing.app.stream import (
     pick_next,
     seeded_order,
 )
-from framing.model.train import LabelledData, load_labelled
+from framing.labels.dataset import LabelledData, load_labelled
 
 
 def macro_f1(model, texts: list[str], labels: list[str]) -> float:

@@ -23,11 +23,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from sklearn.base import clone
 
 from framing.corpus.units import read_units
+from framing.labels.dataset import load_labelled
 from framing.model.nlp import load_nlp
 from framing.model.persist import FramingModel
 from framing.model.pipeline import hyper_parameters, make_char_vectorizer
 from framing.model.predict import iter_predict, load_model
-from framing.model.train import load_labelled
 
 
 def rate(texts: list[str], model: FramingModel) -> float:
