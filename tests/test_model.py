@@ -7,7 +7,7 @@ import pytest
 import framing
 from framing.errors import ModelError, NoTrainingDataError
 from framing.labels.dataset import load_labelled
-from framing.model.persist import load_model, sha256_of
+from framing.model.persist import load_model_file, sha256_of
 from framing.model.train import train
 
 
@@ -39,21 +39,21 @@ def test_model_learns_the_fixture(model_path):
 def test_save_load_round_trip_gives_identical_predictions(model_path, model_copy):
     texts = ["Caseloads were far too high.", "The council failed him.", "He was born in 2006."]
     original = framing.predict(texts, model=model_path)
-    assert framing.predict(texts, model=load_model(model_copy)) == original
+    assert framing.predict(texts, model=load_model_file(model_copy)) == original
 
 
 def test_modified_model_is_refused(model_copy):
     with model_copy.open("ab") as stream:
         stream.write(b"\0")
     with pytest.raises(ModelError, match="sha256 does not match"):
-        load_model(model_copy)
+        load_model_file(model_copy)
 
 
 def test_truncated_model_is_refused(model_copy):
     data = model_copy.read_bytes()
     model_copy.write_bytes(data[: len(data) // 2])
     with pytest.raises(ModelError, match="modified or truncated"):
-        load_model(model_copy)
+        load_model_file(model_copy)
 
 
 @pytest.mark.parametrize(
@@ -69,7 +69,7 @@ def test_incompatible_model_is_refused(model_copy, field, value, message):
     metadata[field] = value
     sidecar.write_text(json.dumps(metadata))
     with pytest.raises(ModelError, match=message):
-        load_model(model_copy)
+        load_model_file(model_copy)
 
 
 def test_missing_model_says_run_make_train(tmp_path):

@@ -18,7 +18,8 @@ from typing import Any
 
 from framing.codebook import LABELS, check_label
 from framing.corpus.units import Unit
-from framing.errors import InterchangeError, UnknownLabelError
+from framing.errors import FramingError, InterchangeError, UnknownLabelError
+from framing.files import iter_jsonl
 from framing.labels.store import LabelRecord, annotator_file, append_records, latest, now, read_records
 
 FORMATS = ("csv", "label-studio", "prodigy", "doccano")
@@ -203,17 +204,11 @@ def parse(path: Path, fmt: str) -> list[ParsedRow]:
             raise InterchangeError(f"{path}: expected a JSON list of Label Studio tasks.")
         return [_parse_label_studio(f"task {i}", task) for i, task in enumerate(tasks, start=1)]
     if fmt in ("prodigy", "doccano"):
-        rows = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InterchangeError(f"{path}:{number}: not JSON ({exc.msg}).") from None
-            where = f"line {number}"
-            rows.append(_parse_prodigy(where, record) if fmt == "prodigy" else _parse_doccano(where, record))
-        return rows
+        parse_record = _parse_prodigy if fmt == "prodigy" else _parse_doccano
+        try:
+            return [parse_record(f"line {number}", record) for number, record in iter_jsonl(path)]
+        except FramingError as exc:
+            raise InterchangeError(str(exc)) from None
     raise InterchangeError(f"Unknown format {fmt!r}; expected one of {', '.join(FORMATS)}.")
 
 

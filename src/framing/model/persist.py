@@ -87,7 +87,7 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
         raise ModelError(f"{sidecar}: damaged metadata ({exc}). Retrain with `make train`.") from exc
 
 
-def load_model(path: str | Path) -> FramingModel:
+def load_model_file(path: str | Path) -> FramingModel:
     """Load and verify a model; refuse a modified, truncated or incompatible one."""
     path = Path(path)
     if not path.exists():

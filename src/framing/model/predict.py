@@ -12,8 +12,7 @@ from typing import overload
 
 from framing.codebook import LABELS, NONE_LABEL
 from framing.errors import ModelError
-from framing.model.persist import FramingModel
-from framing.model.persist import load_model as load_model_file
+from framing.model.persist import FramingModel, load_model_file
 
 MODEL_ENV = "FRAMING_MODEL"
 MODEL_FILE = Path("models") / "framing.joblib"
