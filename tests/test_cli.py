@@ -6,16 +6,6 @@ from typer.testing import CliRunner
 from framing.cli import app
 
 runner = CliRunner()
-COMMANDS = ["ingest", "train", "info", "predict", "evaluate", "agreement"]
-
-
-@pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_has_help(command):
-    result = runner.invoke(app, [command, "--help"])
-    assert result.exit_code == 0
-    assert "Usage" in result.output
-
-
 def test_ingest_writes_units_and_reports_bad_files(tmp_path):
     (tmp_path / "a.txt").write_text("The system failed. Nobody acted.\n")
     (tmp_path / "b.txt").write_bytes(b"\xff\xfe bad")
