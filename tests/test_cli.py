@@ -6,6 +6,8 @@ from typer.testing import CliRunner
 from framing.cli import app
 
 runner = CliRunner()
+
+
 def test_ingest_writes_units_and_reports_bad_files(tmp_path):
     (tmp_path / "a.txt").write_text("The system failed. Nobody acted.\n")
     (tmp_path / "b.txt").write_bytes(b"\xff\xfe bad")
