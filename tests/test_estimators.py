@@ -42,7 +42,9 @@ ESTIMATORS = custom_estimators()
 
 
 def test_the_search_finds_the_known_estimators():
-    assert {"LemmaTfidfVectorizer", "LexiconCues", "SpacyLemmatizer"} <= {cls.__name__ for cls in ESTIMATORS}
+    assert {"LemmaTfidfVectorizer", "LexiconCues", "SpacyLemmatizer", *MODEL_FIXTURES} <= {
+        cls.__name__ for cls in ESTIMATORS
+    }
 
 
 @pytest.mark.parametrize(
@@ -64,9 +66,14 @@ def _dense(matrix) -> np.ndarray:
     return matrix.toarray() if sp.issparse(matrix) else np.asarray(matrix)
 
 
+# Estimators that load a model get a tiny one built by a fixture (skipped without their extra).
+MODEL_FIXTURES = {"StaticEmbedding": "tiny_static_model", "SentenceEmbedding": "tiny_sentence_model"}
+
+
 @pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda cls: cls.__name__)
-def test_fit_transform_contract_on_text(cls):
-    estimator = cls()
+def test_fit_transform_contract_on_text(cls, request):
+    fixture = MODEL_FIXTURES.get(cls.__name__)
+    estimator = cls(model=str(request.getfixturevalue(fixture))) if fixture else cls()
     if estimator.__sklearn_tags__().requires_fit:
         with pytest.raises(NotFittedError):
             estimator.transform(TEXTS)

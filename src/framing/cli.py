@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -20,6 +21,7 @@ from framing.codebook import LABELS
 from framing.errors import FramingError
 from framing.labels.interchange import FORMATS
 from framing.model.nlp import DEFAULT_PIPELINE
+from framing.model.pipeline import DEFAULT_FEATURES, FEATURE_SETS
 
 app = typer.Typer(
     help="Measure how responsibility is framed: individual-blame, systemic-failure, resource or none.",
@@ -39,13 +41,17 @@ LabelsDirOption = Annotated[Path, typer.Option(help="Folder of annotator files a
 UnitsOption = Annotated[Path, typer.Option(help="Units file written by `framing ingest`.")]
 SeedOption = Annotated[int, typer.Option(help="Random seed for folds and models.")]
 
+Features = StrEnum("Features", {name.replace("+", "_"): name for name in FEATURE_SETS})
+"""Feature sets (:data:`framing.model.pipeline.FEATURE_SETS`)."""
+DEFAULT_FEATURE_SET = Features(DEFAULT_FEATURES)
+
 
 def run(function, *args, **kwargs):
     """Call ``function``; show a :class:`FramingError` as a message and exit 1."""
     try:
         return function(*args, **kwargs)
     except FramingError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
+        console.print(f"[bold red]error:[/] {escape(str(exc))}")
         raise typer.Exit(1) from None
 
 
@@ -81,7 +87,7 @@ def ingest(
             ingest_paths, files, output, text_column, id_column, comments, spacy_model, on_file=advance
         )
     for error in report.errors:
-        console.print(f"[bold red]error:[/] {error}")
+        console.print(f"[bold red]error:[/] {escape(str(error))}")
     console.print(f"{report.units} units from {report.files} file(s) written to {output}")
     if report.errors:
         console.print(f"{len(report.errors)} file(s) could not be read; their units are missing.")
@@ -98,13 +104,20 @@ def train(
     seed: SeedOption = 13,
     spacy_model: SpacyOption = DEFAULT_PIPELINE,
     jobs: Annotated[int, typer.Option(help="Parallel fits during model selection.")] = 1,
+    features: Annotated[
+        Features,
+        typer.Option(
+            help="Feature set: lemma n-grams, static (model2vec) or MiniLM sentence embeddings, or "
+            "n-grams joined with one of them. Embeddings need the optional extra 'embeddings' (see README)."
+        ),
+    ] = DEFAULT_FEATURE_SET,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the scores table.")] = False,
 ) -> None:
     """Choose hyper-parameters by grouped CV, fit on all labels, and save the model."""
     from framing.model.train import train as train_model
 
     with console.status("training (grouped cross-validation over the parameter grid)"):
-        metadata = run(train_model, labels_dir, output, units, seed, spacy_model, jobs)
+        metadata = run(train_model, labels_dir, output, units, seed, spacy_model, jobs, features.value)
     console.print(f"model written to {output} ({metadata['model_id']})")
     if not quiet:
         print_model_summary(metadata)
@@ -122,8 +135,27 @@ def print_model_summary(metadata: dict) -> None:
     Console().print(table)
     console.print(
         f"trained on {metadata['training_units']} units from {metadata['training_documents']} documents: "
-        f"{metadata['training_source']}\n{cv['protocol']}; best {cv['best_params']}\n{cv['note']}",
+        f"{metadata['training_source']}\nfeatures: {metadata.get('features', DEFAULT_FEATURES)}\n"
+        f"{cv['protocol']}; best {cv['best_params']}\n{cv['note']}",
     )
+
+
+@app.command()
+def distill(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder to write the static model to.")
+    ] = Path("models/static-minilm"),
+    source: Annotated[
+        str, typer.Option(help="Sentence-transformers model: all-MiniLM-L6-v2 (shipped) or a local folder.")
+    ] = "all-MiniLM-L6-v2",
+    dimensions: Annotated[int, typer.Option(min=2, help="Dimensions kept by PCA.")] = 256,
+) -> None:
+    """Distill the static (model2vec) embedding model for `train --features static` (extra 'embeddings')."""
+    from framing.model.embeddings import distill_static
+
+    with console.status(f"distilling a static model from {source} (about a minute)"):
+        folder = run(distill_static, output, source, dimensions)
+    console.print(f"static embedding model written to {folder}")
 
 
 @app.command()
@@ -184,7 +216,7 @@ def predict(
                 count += 1
                 progress.update(task, completed=count)
     except FramingError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
+        console.print(f"[bold red]error:[/] {escape(str(exc))}")
         raise typer.Exit(1) from None
     finally:
         if output:

@@ -19,7 +19,7 @@ from framing.experiment.metrics import N_RESAMPLES
 from framing.experiment.protocols import external_test, nested_cv, outer_splits
 from framing.labels.dataset import describe_data, load_labelled, read_test_set
 from framing.model.nlp import DEFAULT_PIPELINE
-from framing.model.pipeline import SEED, hyper_parameters
+from framing.model.pipeline import SEED, feature_set, hyper_parameters
 from framing.model.predict import load_model
 
 
@@ -47,8 +47,9 @@ def evaluate(
     test = read_test_set(test_path) if test_path is not None else None
     data = load_labelled(labels_dir, units_path)
     spacy_model = metadata.get("spacy_model", DEFAULT_PIPELINE)
+    features = feature_set(model.pipeline)
     folds = outer_splits(data, seed)
-    predictions, fold_info = nested_cv(data, folds, seed, spacy_model, n_jobs)
+    predictions, fold_info = nested_cv(data, folds, seed, spacy_model, n_jobs, features)
     cv = {
         "name": "nested grouped cross-validation",
         "description": (
@@ -102,6 +103,7 @@ def evaluate(
             "path": str(model.path),
             "created": metadata.get("created"),
             "spacy_model": spacy_model,
+            "features": features,
             "hyper_parameters": hyper_parameters(model.pipeline),
             "libraries": metadata.get("libraries", {}),
             "codebook_version": metadata.get("codebook_version", CODEBOOK_VERSION),

@@ -25,7 +25,7 @@ from framing.labels.dataset import LabelledData, check_trainable
 from framing.model.lexicon import keyword_label
 from framing.model.nlp import DEFAULT_PIPELINE, SpacyLemmatizer
 from framing.model.persist import FramingModel
-from framing.model.pipeline import SEED, grouped_folds, hyper_parameters, model_search
+from framing.model.pipeline import DEFAULT_FEATURES, SEED, grouped_folds, hyper_parameters, model_search
 
 Split = tuple[np.ndarray, np.ndarray]
 
@@ -75,14 +75,16 @@ def nested_cv(
     seed: int = SEED,
     spacy_model: str = DEFAULT_PIPELINE,
     n_jobs: int = 1,
+    features: str = DEFAULT_FEATURES,
 ) -> tuple[Predictions, list[dict[str, Any]]]:
     """Out-of-fold probabilities from a grid search nested in each grouped outer fold.
 
-    Returns the predictions and, per fold, its size and the hyper-parameters chosen.
+    ``features`` names the feature set of the searched pipeline. Returns the
+    predictions and, per fold, its size and the hyper-parameters chosen.
     """
     check_trainable(data)
     n_groups = len(set(data.groups))
-    inner = model_search(n_groups - n_groups // 5, seed, spacy_model, max_splits=4)
+    inner = model_search(n_groups - n_groups // 5, seed, spacy_model, max_splits=4, features=features)
     texts, labels, groups = (
         np.asarray(data.texts, dtype=object),
         np.asarray(data.labels),

