@@ -10,8 +10,10 @@ RAW := $(shell find data/raw -type f ! -name README.md 2>/dev/null)
 LABELS := $(wildcard data/labels/*.jsonl)
 UNITS := data/units.jsonl
 MODEL := models/framing.joblib
+STATIC_MODEL := models/static-minilm
+FEATURE_SETS := ngrams static ngrams+static minilm ngrams+minilm
 
-.PHONY: help setup units train evaluate test lint format benchmark active-learning clean
+.PHONY: help setup embeddings-setup units train evaluate test lint format benchmark static-embeddings benchmark-embeddings active-learning clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -23,6 +25,10 @@ $(STAMP): pyproject.toml
 	touch $@
 
 setup: $(STAMP)  ## Create .venv and install framing with its dev tools
+
+embeddings-setup: $(STAMP)  ## Install the optional embedding extra (CPU torch 2.13 first, then the extra)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev,embeddings]'
 
 $(UNITS): $(STAMP) $(RAW)
 	$(FRAMING) ingest data/raw --output $@
@@ -52,6 +58,18 @@ format: $(STAMP)  ## Reformat the code with ruff
 benchmark: $(MODEL)  ## Measure prediction throughput and memory on one core
 	taskset -c 0 $(BIN)/python benchmarks/predict_throughput.py
 	taskset -c 0 $(BIN)/python benchmarks/streaming_memory.py
+
+$(STATIC_MODEL)/config.json: $(STAMP)
+	$(FRAMING) distill --output $(STATIC_MODEL)
+
+static-embeddings: $(STATIC_MODEL)/config.json  ## Distill the static embedding model from MiniLM (needs embeddings-setup)
+
+benchmark-embeddings: $(STAMP) $(UNITS) $(STATIC_MODEL)/config.json  ## Train one model per feature set, compare prediction speed on one core
+	for features in $(FEATURE_SETS); do \
+		$(FRAMING) train --labels-dir data/labels --units $(UNITS) --features $$features \
+			--output models/$$features.joblib --jobs 2 --quiet || exit 1; \
+	done
+	taskset -c 0 $(BIN)/python benchmarks/embedding_throughput.py
 
 active-learning: $(STAMP) $(UNITS)  ## Simulate random vs uncertainty labelling order on the labels
 	$(BIN)/python benchmarks/active_learning.py --jobs 2

@@ -8,7 +8,8 @@ Run it under ``taskset -c 0``. Train the models first, one per feature set:
 sentences to N texts and predicts them with ``iter_predict`` (the code behind
 ``framing.predict()`` and ``framing predict``), after a warm-up batch that
 loads the embedding model. Sets with MiniLM are far slower, so they predict
-fewer texts (``--n-minilm``). Prints sentences per second, the spaCy
+fewer texts (``--n-minilm``), and their per-process text cache is turned off
+so that every repeated text is encoded again, as a new one would be. Prints sentences per second, the spaCy
 tokenizer alone for comparison, and each model's load time. Missing model
 files are reported and skipped.
 
@@ -29,6 +30,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from framing.corpus.units import read_units
+from framing.model import embeddings
 from framing.model.nlp import load_nlp
 from framing.model.pipeline import FEATURE_SETS, hyper_parameters
 from framing.model.predict import iter_predict, load_model
@@ -59,6 +61,7 @@ def main() -> None:
     except ImportError:
         pass
 
+    embeddings.MAX_CACHED_TEXTS = 0  # measure new texts, not cache hits
     sentences = [u.text for u in read_units(args.units) if u.kind == "sentence"]
     texts = list(islice(cycle(sentences), args.n))
     tokenizer = load_nlp().tokenizer

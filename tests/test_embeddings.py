@@ -112,6 +112,25 @@ def test_sentence_embedding_encodes_with_a_local_model(tiny_sentence_model):
     assert transformer.get_feature_names_out()[-1] == "sentence__7"
 
 
+def test_sentence_embeddings_encode_each_distinct_text_once(tiny_sentence_model, monkeypatch):
+    transformer = SentenceEmbedding(model=str(tiny_sentence_model)).fit(TEXTS)
+    path = str(embeddings.sentence_model_path(transformer.model))
+    embeddings._sentence_cache(path).clear()
+    expected = transformer.transform(TEXTS)
+    encoded = []
+    encoder = embeddings._sentence_model(path)
+    original = encoder.encode
+    monkeypatch.setattr(encoder, "encode", lambda texts, **kw: encoded.extend(texts) or original(texts, **kw))
+    again = transformer.transform([*TEXTS, "Rain again.", "Rain again."])
+    np.testing.assert_array_equal(again[:4], expected)
+    np.testing.assert_array_equal(again[4], again[5])
+    assert encoded == ["Rain again."]
+    monkeypatch.setattr(embeddings, "MAX_CACHED_TEXTS", 0)
+    embeddings._sentence_cache(path).clear()
+    np.testing.assert_array_equal(transformer.transform(TEXTS), expected)
+    assert encoded[1:] == TEXTS and not embeddings._sentence_cache(path)
+
+
 def test_a_missing_sentence_model_folder_is_a_clear_error(tmp_path):
     pytest.importorskip("sentence_transformers", reason="needs the extra: pip install -e '.[embeddings]'")
     with pytest.raises(FeatureError, match="nothing is downloaded"):

@@ -14,6 +14,8 @@ Two encoders, both optional extras of the package:
 Like :class:`framing.model.nlp.SpacyLemmatizer`, each transformer stores only
 its model's name or path, loads the model lazily and once per process, and
 pickles small. Models are read from local files only; nothing is downloaded.
+Sentence embeddings of recent texts are cached per process
+(:data:`MAX_CACHED_TEXTS`), as a transformer forward pass is slow.
 """
 
 from __future__ import annotations
@@ -42,6 +44,13 @@ STATIC_MODEL_DIR = "models/static-minilm"
 
 STATIC_DIMENSIONS = 256
 """PCA dimensions of the distilled static model (model2vec's default)."""
+
+MAX_CACHED_TEXTS = 20_000
+"""Sentence embeddings kept per process (about 30 MB for MiniLM); 0 turns the cache off.
+
+Model selection encodes the same texts in every fold and for every grid
+point; the cache makes that one forward pass per distinct text and process.
+"""
 
 
 def require(module: str, extra: str, what: str) -> None:
@@ -108,15 +117,16 @@ def _sentence_model(path: str) -> Any:
 
 
 @lru_cache(maxsize=4)
+def _sentence_cache(path: str) -> dict[str, np.ndarray]:
+    """Text -> embedding, per sentence-transformers model, for this process."""
+    return {}
+
+
+@lru_cache(maxsize=4)
 def _static_model(path: str) -> Any:
     from model2vec import StaticModel
 
     return StaticModel.from_pretrained(path, force_download=False)
-
-
-def load_sentence_model(model: str = MINILM) -> Any:
-    """The ``SentenceTransformer`` named ``model``, on CPU, loaded once per process."""
-    return _sentence_model(str(sentence_model_path(model)))
 
 
 def load_static_model(model: str = STATIC_MODEL_DIR) -> Any:
@@ -172,10 +182,21 @@ class SentenceEmbedding(_DenseEmbedding, TextTransformerMixin, BaseEstimator):
         self.batch_size = batch_size
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        encoder = load_sentence_model(self.model)
-        return encoder.encode(
-            texts, batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False
-        )
+        """Embeddings from the cache, encoding only the distinct texts it does not hold."""
+        path = str(sentence_model_path(self.model))
+        cache = _sentence_cache(path)
+        missing = [text for text in dict.fromkeys(texts) if text not in cache]
+        found = {}
+        if missing:
+            vectors = _sentence_model(path).encode(
+                missing, batch_size=self.batch_size, convert_to_numpy=True, show_progress_bar=False
+            )
+            found = dict(zip(missing, vectors, strict=True))
+            if len(cache) + len(found) > MAX_CACHED_TEXTS:
+                cache.clear()
+            if len(found) <= MAX_CACHED_TEXTS:
+                cache.update(found)
+        return np.stack([found[text] if text in found else cache[text] for text in texts])
 
 
 class StaticEmbedding(_DenseEmbedding, TextTransformerMixin, BaseEstimator):
