@@ -21,6 +21,7 @@ from framing.model import pipeline as model
 from framing.model.embeddings import SentenceEmbedding, StaticEmbedding
 from framing.model.pipeline import FEATURE_SETS, build_pipeline, feature_set, hyper_parameters, param_grid
 from framing.model.train import train
+from framing.report.card import features_limit
 
 TEXTS = ["The council failed the child.", "Budgets were cut again.", "She should be sacked.", "Rain."]
 
@@ -53,6 +54,19 @@ def test_embeddings_see_raw_text_and_ngrams_see_lemmas(no_model_checks):
     branches = dict(union.transformer_list)
     assert list(branches["ngrams"].named_steps) == ["lemmas", "features"]
     assert isinstance(branches["minilm"], SentenceEmbedding)
+    # Joined to sparse n-grams, embeddings come as CSR; alone, as an array.
+    assert branches["minilm"].sparse_output
+    assert not build_pipeline(features="static").named_steps["features"].transformer_list[0][1].sparse_output
+
+
+def test_sparse_output_holds_the_same_embeddings(tiny_static_model):
+    dense = StaticEmbedding(model=str(tiny_static_model)).fit(TEXTS).transform(TEXTS)
+    sparse = StaticEmbedding(model=str(tiny_static_model), sparse_output=True).fit(TEXTS).transform(TEXTS)
+    assert sparse.format == "csr" and sparse.nnz == dense.size
+    np.testing.assert_array_equal(sparse.toarray(), dense)
+    assert StaticEmbedding(model=str(tiny_static_model), sparse_output=True).fit(TEXTS).transform(
+        []
+    ).shape == (0, 8)
 
 
 def test_an_unknown_feature_set_is_a_clear_error():
@@ -91,6 +105,24 @@ def test_static_embedding_encodes_raw_text(tiny_static_model):
     np.testing.assert_allclose(transformer.transform(["COUNCIL"]), transformer.transform(["council"]))
     assert transformer.transform([]).shape == (0, 8)
     assert list(transformer.get_feature_names_out()[:2]) == ["static__0", "static__1"]
+
+
+@pytest.mark.parametrize("max_length", [512, 3])
+def test_static_embedding_equals_model2vec_encode(tiny_static_model, max_length, monkeypatch):
+    texts = [
+        *TEXTS,
+        "",
+        "  ",
+        "Unknown words: zebra, quokka!",
+        "the social worker,the council\tand\nstaff",
+        "Caseloads " * 300,
+    ]
+    library = embeddings.load_static_model(str(tiny_static_model))
+    monkeypatch.setattr(library, "max_length", max_length)
+    embeddings._static_encoder.cache_clear()
+    ours = StaticEmbedding(model=str(tiny_static_model)).fit(texts).transform(texts)
+    embeddings._static_encoder.cache_clear()
+    np.testing.assert_allclose(ours, library.encode(texts, use_multiprocessing=False), atol=1e-6)
 
 
 def test_embedding_transformers_pickle_small_and_load_once(tiny_static_model):
@@ -166,3 +198,12 @@ def test_train_and_predict_with_ngrams_and_static_embeddings(
     features = {entry["feature"] for entry in chain.from_iterable(explained)}
     assert "static (all dimensions)" in features
     assert not any(feature.isdigit() for feature in features)
+
+
+def test_the_model_card_says_what_the_features_rest_on():
+    ngrams = features_limit({"spacy_model": "blank:en"})  # metrics from before feature sets
+    assert "feature set 'ngrams'" in ngrams and "'blank:en'" in ngrams and "MiniLM" not in ngrams
+    static = features_limit({"spacy_model": "blank:en", "features": "static"})
+    assert "all-MiniLM-L6-v2" in static and "spaCy" not in static
+    both = features_limit({"spacy_model": "blank:en", "features": "ngrams+minilm"})
+    assert "spaCy" in both and "all-MiniLM-L6-v2" in both

@@ -88,12 +88,13 @@ def ngram_steps(spacy_model: str = DEFAULT_PIPELINE) -> list[tuple[str, object]]
     return [("lemmas", SpacyLemmatizer(spacy_model=spacy_model)), ("features", features)]
 
 
-def _branch(name: str, spacy_model: str) -> object:
+def _branch(name: str, spacy_model: str, sparse: bool) -> object:
+    """One branch of a feature union; embeddings joined to sparse n-grams come as CSR (stacks fast)."""
     if name == "ngrams":
         return Pipeline(ngram_steps(spacy_model))
     if name == "static":
-        return embeddings.StaticEmbedding()
-    return embeddings.SentenceEmbedding()
+        return embeddings.StaticEmbedding(sparse_output=sparse)
+    return embeddings.SentenceEmbedding(sparse_output=sparse)
 
 
 def build_pipeline(
@@ -119,7 +120,8 @@ def build_pipeline(
     if features == DEFAULT_FEATURES:
         return Pipeline([*ngram_steps(spacy_model), ("classifier", classifier)])
     union = FeatureUnion(
-        [(name, _branch(name, spacy_model)) for name in branches], verbose_feature_names_out=False
+        [(name, _branch(name, spacy_model, "ngrams" in branches)) for name in branches],
+        verbose_feature_names_out=False,
     )
     return Pipeline([("features", union), ("classifier", classifier)])
 
