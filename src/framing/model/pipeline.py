@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sklearn.calibration import CalibratedClassifierCV
+import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from framing.model.calibration import GroupedTemperatureScaling
 from framing.model.features import LemmaTfidfVectorizer
 from framing.model.lexicon import LexiconCues
 from framing.model.nlp import DEFAULT_PIPELINE, SpacyLemmatizer
@@ -38,7 +40,8 @@ def build_pipeline(
     """The full model: raw text in, calibrated label probabilities out.
 
     spaCy lemmas -> word 1-2-grams + character 2-4-grams + lexicon cues ->
-    class-balanced logistic regression, temperature-scaled.
+    class-balanced logistic regression, temperature-scaled on out-of-fold
+    scores grouped by document (pass them with :func:`fit_params`).
     """
     features = FeatureUnion(
         [
@@ -52,11 +55,10 @@ def build_pipeline(
             ("lexicon", LexiconCues()),
         ]
     )
-    classifier = CalibratedClassifierCV(
+    classifier = GroupedTemperatureScaling(
         LogisticRegression(C=C, class_weight="balanced", max_iter=5000, random_state=seed),
-        method="temperature",
-        cv=calibration_folds,
-        ensemble=False,
+        n_splits=calibration_folds,
+        random_state=seed,
     )
     return Pipeline(
         [
@@ -65,6 +67,11 @@ def build_pipeline(
             ("classifier", classifier),
         ]
     )
+
+
+def fit_params(groups: Sequence[str]) -> dict[str, Any]:
+    """Fit parameters that pass the groups to the calibration: ``pipeline.fit(X, y, **fit_params(g))``."""
+    return {"classifier__groups": np.asarray(groups)}
 
 
 def grouped_folds(n_groups: int, seed: int = SEED, max_splits: int = 5) -> StratifiedGroupKFold:
@@ -82,7 +89,7 @@ def model_search(
     """The grid search that chooses the model, in training and inside each evaluation fold.
 
     :func:`param_grid` over :func:`build_pipeline`, scored by macro-F1 on folds
-    grouped by document (pass ``groups`` to ``fit``).
+    grouped by document (pass ``groups`` and :func:`fit_params` to ``fit``).
     """
     return GridSearchCV(
         build_pipeline(spacy_model=spacy_model, seed=seed),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,19 +12,23 @@ from sklearn.model_selection import GridSearchCV
 
 from framing import __version__
 from framing.codebook import CODEBOOK_VERSION, LABELS
-from framing.labels.dataset import LabelledData, check_trainable, load_labelled
+from framing.labels.dataset import LabelledData, check_trainable, load_training_sets
 from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.persist import save_model
-from framing.model.pipeline import SEED, hyper_parameters, model_search
+from framing.model.pipeline import SEED, fit_params, hyper_parameters, model_search
 
 
 def select_and_fit(
     data: LabelledData, seed: int = SEED, spacy_model: str = DEFAULT_PIPELINE, n_jobs: int = 1
 ) -> GridSearchCV:
-    """Grid-search the pipeline with folds grouped by document, scored by macro-F1, then refit."""
+    """Grid-search the pipeline with folds grouped by source, scored by macro-F1, then refit on all.
+
+    The calibration inside the pipeline is grouped by source too.
+    """
     check_trainable(data)
-    search = model_search(len(set(data.groups)), seed, spacy_model, n_jobs)
-    search.fit(data.texts, data.labels, groups=data.groups)
+    sources = data.sources
+    search = model_search(len(set(sources)), seed, spacy_model, n_jobs)
+    search.fit(data.texts, data.labels, groups=sources, **fit_params(sources))
     return search
 
 
@@ -34,9 +39,15 @@ def train(
     seed: int = SEED,
     spacy_model: str = DEFAULT_PIPELINE,
     n_jobs: int = 1,
+    extra_dirs: Sequence[str | Path] = (),
 ) -> dict[str, Any]:
-    """Train on the labels in ``labels_dir``, save to ``output``, return the saved metadata."""
-    data = load_labelled(labels_dir, units_path)
+    """Train on the labels in ``labels_dir`` plus any ``extra_dirs``; save to ``output``; return the metadata.
+
+    ``extra_dirs`` are further labelled sets (such as ``data/written``, text
+    written for training) used for training alongside the main set.
+    """
+    main, extras = load_training_sets(labels_dir, units_path, extra_dirs)
+    data = LabelledData.concat([main, *extras])
     search = select_and_fit(data, seed, spacy_model, n_jobs)
     best = search.best_index_
     results = search.cv_results_
@@ -53,15 +64,20 @@ def train(
         "training_documents": len(set(data.groups)),
         "units_per_label": {label: Counter(data.labels)[label] for label in LABELS},
         "training_data_sha256": data.sha256(),
+        "training_sets": [
+            {"role": "main (evaluated)" if part is main else "extra (training only)", **part.describe()}
+            for part in (main, *extras)
+        ],
         "cv": {
-            "protocol": f"{search.n_splits_}-fold StratifiedGroupKFold by document, seed {seed}",
-            "scoring": "macro-F1",
+            "protocol": f"{search.n_splits_}-fold StratifiedGroupKFold by source, seed {seed}",
+            "scoring": "macro-F1 (mean over folds)",
             "best_params": hyper_parameters(search.best_estimator_),
             "macro_f1_mean": float(results["mean_test_score"][best]),
             "macro_f1_std": float(results["std_test_score"][best]),
             "macro_f1_folds": fold_scores,
-            "note": "Score of the configuration selected on these same folds (optimistic); "
-            "`make evaluate` reports nested, unbiased estimates.",
+            "note": "Mean over folds of the configuration selected on these same folds, with written and "
+            "real units mixed in the test folds: optimistic, for model selection only. `make evaluate` "
+            "reports nested estimates on real units only.",
         },
     }
     return save_model(search.best_estimator_, metadata, output)
