@@ -8,6 +8,10 @@ FRAMING := $(BIN)/framing
 STAMP := $(VENV)/.installed
 RAW := $(shell find data/raw -type f ! -name README.md 2>/dev/null)
 LABELS := $(wildcard data/labels/*.jsonl)
+# Labelled sets used for training only (text written for training); `make train EXTRA_LABELS=` leaves them out.
+EXTRA_LABELS ?= data/written
+EXTRA := $(foreach dir,$(EXTRA_LABELS),--extra-labels $(dir))
+EXTRA_FILES := $(foreach dir,$(EXTRA_LABELS),$(dir)/gold.jsonl)
 UNITS := data/units.jsonl
 MODEL := models/framing.joblib
 
@@ -29,14 +33,14 @@ $(UNITS): $(STAMP) $(RAW)
 
 units: $(UNITS)  ## Ingest data/raw into data/units.jsonl
 
-$(MODEL): $(STAMP) $(UNITS) $(LABELS)
-	$(FRAMING) train --labels-dir data/labels --units $(UNITS) --output $@ --jobs 2 --quiet
+$(MODEL): $(STAMP) $(UNITS) $(LABELS) $(EXTRA_FILES)
+	$(FRAMING) train --labels-dir data/labels $(EXTRA) --units $(UNITS) --output $@ --jobs 2 --quiet
 
-train: $(MODEL)  ## Train the model on data/labels and show its cross-validated scores
+train: $(MODEL)  ## Train the model on data/labels plus $(EXTRA_LABELS) and show its scores
 	@$(FRAMING) info $(MODEL)
 
 evaluate: $(MODEL)  ## Write the evaluation reports to reports/
-	$(FRAMING) evaluate --labels-dir data/labels --units $(UNITS) --jobs 2
+	$(FRAMING) evaluate --labels-dir data/labels $(EXTRA) --units $(UNITS) --jobs 2
 
 test: $(STAMP)  ## Run the test suite
 	$(BIN)/pytest

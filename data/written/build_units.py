@@ -4,7 +4,7 @@ Each draft line is one unit written for training: its text, genre, domain,
 kind, the label its writer aimed at (``written_as``, kept for the record and
 never used as a label), the codebook boundary it exercises, its contrast pair
 and the imagined piece it belongs to. A piece becomes a document
-(``written/<piece>``), so grouped splits keep a piece together.
+(``written-<piece>``), so grouped splits keep a piece together.
 
 Run from the repository root: ``python data/written/build_units.py``.
 """
@@ -31,7 +31,7 @@ def build() -> int:
                 pieces[row["piece"]].append(row)
     units = []
     for piece, rows in pieces.items():
-        doc_id = f"written/{piece}"
+        doc_id = f"written-{piece}"
         for position, row in enumerate(rows):
             meta = {key: row.get(key) for key in ("genre", "domain", "boundary", "pair", "written_as", "writer")}
             units.append(

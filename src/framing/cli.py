@@ -38,6 +38,14 @@ SpacyOption = Annotated[
 LabelsDirOption = Annotated[Path, typer.Option(help="Folder of annotator files and gold.jsonl.")]
 UnitsOption = Annotated[Path, typer.Option(help="Units file written by `framing ingest`.")]
 SeedOption = Annotated[int, typer.Option(help="Random seed for folds and models.")]
+ExtraLabelsOption = Annotated[
+    list[Path],
+    typer.Option(
+        "--extra-labels",
+        help="Further labels folder used for training only (repeatable), e.g. data/written: text written "
+        "for training. It joins every training fold and is never scored.",
+    ),
+]
 
 
 def run(function, *args, **kwargs):
@@ -99,12 +107,13 @@ def train(
     spacy_model: SpacyOption = DEFAULT_PIPELINE,
     jobs: Annotated[int, typer.Option(help="Parallel fits during model selection.")] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the scores table.")] = False,
+    extra_labels: ExtraLabelsOption = [],  # noqa: B006 - typer reads the default, never mutates it
 ) -> None:
-    """Choose hyper-parameters by grouped CV, fit on all labels, and save the model."""
+    """Choose hyper-parameters by CV grouped by source, fit on all labels, and save the model."""
     from framing.model.train import train as train_model
 
     with console.status("training (grouped cross-validation over the parameter grid)"):
-        metadata = run(train_model, labels_dir, output, units, seed, spacy_model, jobs)
+        metadata = run(train_model, labels_dir, output, units, seed, spacy_model, jobs, extra_labels)
     console.print(f"model written to {output} ({metadata['model_id']})")
     if not quiet:
         print_model_summary(metadata)
@@ -218,11 +227,13 @@ def evaluate(
     seed: SeedOption = 13,
     jobs: Annotated[int, typer.Option(help="Parallel outer folds and learning-curve fits.")] = 1,
     resamples: Annotated[int, typer.Option(help="Bootstrap resamples of documents per interval.")] = 2000,
+    extra_labels: ExtraLabelsOption = [],  # noqa: B006 - typer reads the default, never mutates it
 ) -> None:
-    """Evaluate the model (grouped nested CV, optional external test set) against two baselines."""
+    """Evaluate the model on real units (nested CV by source, optional external test) against baselines."""
     from rich import box
 
     from framing.experiment.evaluate import evaluate as evaluate_model
+    from framing.experiment.metrics import SYSTEMS
     from framing.report.content import headline_table
     from framing.report.text import estimate_text, verdict
     from framing.report.write import write_reports
@@ -237,6 +248,7 @@ def evaluate(
             model_path=model,
             test_path=test,
             n_resamples=resamples,
+            extra_dirs=extra_labels,
         )
     files = run(write_reports, metrics, output_dir / metrics["model_id"])
     for warning in metrics["warnings"]:
@@ -251,11 +263,14 @@ def evaluate(
         for row in headline.rows:
             table.add_row(*row)
         Console().print(table)
-        difference = protocol["model_minus"]["lexicon"]["macro_f1"]
-        console.print(
-            f"macro-F1, model − keyword lexicon: {estimate_text(difference, '+', compact=True)}: "
-            f"{verdict(difference, 'keyword lexicon')}."
-        )
+        for baseline in ("seed_only", "lexicon"):
+            if baseline in protocol["model_minus"]:
+                difference = protocol["model_minus"][baseline]["macro_f1"]
+                name = SYSTEMS[baseline]
+                console.print(
+                    f"macro-F1, model − {name}: {estimate_text(difference, '+', compact=True)}: "
+                    f"{verdict(difference, name)}."
+                )
     console.print(f"95% bootstrap intervals in brackets, resampling documents. Report: {files['html']}")
 
 

@@ -30,7 +30,7 @@ from framing.labels.dataset import LabelledData, check_trainable
 from framing.model.lexicon import keyword_label
 from framing.model.nlp import DEFAULT_PIPELINE, SpacyLemmatizer
 from framing.model.persist import FramingModel
-from framing.model.pipeline import SEED, fit_params, grouped_folds, hyper_parameters, model_search
+from framing.model.pipeline import SEED, grouped_folds, hyper_parameters, select_model
 
 Split = tuple[np.ndarray, np.ndarray]
 
@@ -79,11 +79,11 @@ def outer_splits(data: LabelledData, seed: int = SEED) -> list[Split]:
 
 
 def fit_selected(training: LabelledData, seed: int, spacy_model: str) -> Pipeline:
-    """The model :func:`framing.model.train.select_and_fit` would choose on ``training`` (one outer fold)."""
-    sources = training.sources
-    search = model_search(len(set(sources)), seed, spacy_model, max_splits=4)
-    search.fit(training.texts, training.labels, groups=sources, **fit_params(sources))
-    return search.best_estimator_
+    """The model ``framing train`` would choose and fit on ``training`` (one outer fold)."""
+    pipeline, _ = select_model(
+        training.texts, training.labels, training.sources, seed, spacy_model, max_splits=4
+    )
+    return pipeline
 
 
 def nested_cv(

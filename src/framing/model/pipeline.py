@@ -89,16 +89,40 @@ def model_search(
     """The grid search that chooses the model, in training and inside each evaluation fold.
 
     :func:`param_grid` over :func:`build_pipeline`, scored by macro-F1 on folds
-    grouped by document (pass ``groups`` and :func:`fit_params` to ``fit``).
+    grouped by source (pass ``groups`` to ``fit``). The search fits without
+    calibration, which never changes the predicted label and so cannot change
+    the choice; :func:`select_model` calibrates the chosen configuration.
     """
     return GridSearchCV(
-        build_pipeline(spacy_model=spacy_model, seed=seed),
+        build_pipeline(spacy_model=spacy_model, seed=seed, calibration_folds=1),
         param_grid(),
         scoring="f1_macro",
         cv=grouped_folds(n_groups, seed, max_splits),
         n_jobs=n_jobs,
+        refit=False,
         error_score="raise",
     )
+
+
+def select_model(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    groups: Sequence[str],
+    seed: int = SEED,
+    spacy_model: str = DEFAULT_PIPELINE,
+    n_jobs: int = 1,
+    max_splits: int = 5,
+) -> tuple[Pipeline, GridSearchCV]:
+    """Choose hyper-parameters by :func:`model_search` on folds grouped by ``groups``, then fit.
+
+    The chosen configuration is fitted on everything, with its calibration
+    grouped the same way. Returns the fitted pipeline and the search (its
+    ``cv_results_``).
+    """
+    search = model_search(len(set(groups)), seed, spacy_model, n_jobs, max_splits)
+    search.fit(texts, labels, groups=groups)
+    chosen = build_pipeline(spacy_model=spacy_model, seed=seed).set_params(**search.best_params_)
+    return chosen.fit(texts, labels, **fit_params(groups)), search
 
 
 def hyper_parameters(pipeline: Pipeline) -> dict[str, Any]:

@@ -8,28 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sklearn.model_selection import GridSearchCV
-
 from framing import __version__
 from framing.codebook import CODEBOOK_VERSION, LABELS
 from framing.labels.dataset import LabelledData, check_trainable, load_training_sets
 from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.persist import save_model
-from framing.model.pipeline import SEED, fit_params, hyper_parameters, model_search
-
-
-def select_and_fit(
-    data: LabelledData, seed: int = SEED, spacy_model: str = DEFAULT_PIPELINE, n_jobs: int = 1
-) -> GridSearchCV:
-    """Grid-search the pipeline with folds grouped by source, scored by macro-F1, then refit on all.
-
-    The calibration inside the pipeline is grouped by source too.
-    """
-    check_trainable(data)
-    sources = data.sources
-    search = model_search(len(set(sources)), seed, spacy_model, n_jobs)
-    search.fit(data.texts, data.labels, groups=sources, **fit_params(sources))
-    return search
+from framing.model.pipeline import SEED, hyper_parameters, select_model
 
 
 def train(
@@ -48,7 +32,8 @@ def train(
     """
     main, extras = load_training_sets(labels_dir, units_path, extra_dirs)
     data = LabelledData.concat([main, *extras])
-    search = select_and_fit(data, seed, spacy_model, n_jobs)
+    check_trainable(data)
+    pipeline, search = select_model(data.texts, data.labels, data.sources, seed, spacy_model, n_jobs)
     best = search.best_index_
     results = search.cv_results_
     fold_scores = [float(results[f"split{i}_test_score"][best]) for i in range(search.n_splits_)]
@@ -71,7 +56,7 @@ def train(
         "cv": {
             "protocol": f"{search.n_splits_}-fold StratifiedGroupKFold by source, seed {seed}",
             "scoring": "macro-F1 (mean over folds)",
-            "best_params": hyper_parameters(search.best_estimator_),
+            "best_params": hyper_parameters(pipeline),
             "macro_f1_mean": float(results["mean_test_score"][best]),
             "macro_f1_std": float(results["std_test_score"][best]),
             "macro_f1_folds": fold_scores,
@@ -80,4 +65,4 @@ def train(
             "reports nested estimates on real units only.",
         },
     }
-    return save_model(search.best_estimator_, metadata, output)
+    return save_model(pipeline, metadata, output)
