@@ -18,6 +18,7 @@ from pathlib import Path
 from framing.corpus.units import Unit, make_unit_id, write_units
 
 HERE = Path(__file__).parent
+DRAFT_FIELDS = ("genre", "domain", "boundary", "pair", "written_as", "writer")
 
 
 def build() -> int:
@@ -33,7 +34,9 @@ def build() -> int:
     for piece, rows in pieces.items():
         doc_id = f"written-{piece}"
         for position, row in enumerate(rows):
-            meta = {key: row.get(key) for key in ("genre", "domain", "boundary", "pair", "written_as", "writer")}
+            meta = {
+                key: row.get(key) for key in ("genre", "domain", "boundary", "pair", "written_as", "writer")
+            }
             units.append(
                 Unit(
                     unit_id=make_unit_id(doc_id, row["text"]),
