@@ -24,7 +24,7 @@ HEADLINE = ("accuracy", "macro_f1", "kappa")
 """The scores shown in headline tables, in order."""
 SYSTEMS = {
     "model": "framing model",
-    "seed_only": "model, main labels only",
+    "seed_only": "model on the main labels alone",
     "lexicon": "keyword lexicon",
     "majority": "majority class",
 }
