@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -120,9 +121,13 @@ def select_model(
     ``cv_results_``).
     """
     search = model_search(len(set(groups)), seed, spacy_model, n_jobs, max_splits)
-    search.fit(texts, labels, groups=groups)
-    chosen = build_pipeline(spacy_model=spacy_model, seed=seed).set_params(**search.best_params_)
-    return chosen.fit(texts, labels, **fit_params(groups)), search
+    with warnings.catch_warnings():
+        # A rare label with fewer units than folds is expected with few labels; folds stay grouped.
+        warnings.filterwarnings("ignore", "The least populated class", UserWarning)
+        warnings.filterwarnings("ignore", "Number of classes in training fold", RuntimeWarning)
+        search.fit(texts, labels, groups=groups)
+        chosen = build_pipeline(spacy_model=spacy_model, seed=seed).set_params(**search.best_params_)
+        return chosen.fit(texts, labels, **fit_params(groups)), search
 
 
 def hyper_parameters(pipeline: Pipeline) -> dict[str, Any]:
