@@ -11,7 +11,7 @@ LABELS := $(wildcard data/labels/*.jsonl)
 UNITS := data/units.jsonl
 MODEL := models/framing.joblib
 
-.PHONY: help setup units train evaluate test lint format benchmark active-learning clean
+.PHONY: help setup units train evaluate test lint format benchmark benchmark-scale active-learning clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -52,6 +52,9 @@ format: $(STAMP)  ## Reformat the code with ruff
 benchmark: $(MODEL)  ## Measure prediction throughput and memory on one core
 	taskset -c 0 $(BIN)/python benchmarks/predict_throughput.py
 	taskset -c 0 $(BIN)/python benchmarks/streaming_memory.py
+
+benchmark-scale: $(MODEL)  ## Dask workers against one process: predict 1,000,000 units, ingest 10,000 documents
+	$(BIN)/python benchmarks/scale_out.py
 
 active-learning: $(STAMP) $(UNITS)  ## Simulate random vs uncertainty labelling order on the labels
 	$(BIN)/python benchmarks/active_learning.py --jobs 2
