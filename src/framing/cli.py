@@ -21,6 +21,7 @@ from framing.codebook import LABELS
 from framing.errors import FramingError
 from framing.labels.interchange import FORMATS
 from framing.model.nlp import DEFAULT_PIPELINE
+from framing.scale.partitions import FILES_PER_PART, ROWS_PER_PART
 
 app = typer.Typer(
     help="Measure how responsibility is framed: individual-blame, systemic-failure, resource or none.",
@@ -85,7 +86,7 @@ def ingest(
     workers: WorkersOption = None,
     partition_files: Annotated[
         int, typer.Option(min=1, help="With --scheduler or --workers: files per partition.")
-    ] = 100,
+    ] = FILES_PER_PART,
 ) -> None:
     """Read documents, drop boilerplate, and write sentence and comment units."""
     from framing.corpus.ingest import find_sources
@@ -217,7 +218,7 @@ def predict(
     partition_rows: Annotated[
         int,
         typer.Option(min=1, help="With --scheduler or --workers: rows (lines) per partition of each file."),
-    ] = 50_000,
+    ] = ROWS_PER_PART,
 ) -> None:
     """Label texts; write one JSON line per text with its label and probabilities."""
     from framing.model.predict import iter_predict, load_model

@@ -17,6 +17,8 @@ from framing.errors import ScaleError
 from framing.files import Span, split_lines
 
 PREDICT_SUFFIXES = (*TABLE_SUFFIXES, ".txt")
+ROWS_PER_PART = 50_000
+FILES_PER_PART = 100
 PART_GLOB = "part-*.jsonl"
 
 

@@ -24,6 +24,8 @@ from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.persist import FramingModel
 from framing.model.predict import BATCH_SIZE, Prediction, iter_predict, load_model
 from framing.scale.partitions import (
+    FILES_PER_PART,
+    ROWS_PER_PART,
     FilePart,
     RowPart,
     file_parts,
@@ -36,9 +38,6 @@ from framing.scale.runner import map_partitions
 
 if TYPE_CHECKING:
     from distributed import Client
-
-ROWS_PER_PART = 50_000
-FILES_PER_PART = 100
 
 Progress = Callable[[int, int], None]
 """``progress(done, total)``: rows (predict) or files (ingest) finished so far, of how many."""
