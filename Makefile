@@ -15,7 +15,7 @@ EXTRA_FILES := $(foreach dir,$(EXTRA_LABELS),$(dir)/gold.jsonl)
 UNITS := data/units.jsonl
 MODEL := models/framing.joblib
 
-.PHONY: help setup units train evaluate test lint format benchmark active-learning clean
+.PHONY: help setup units train evaluate test lint format benchmark benchmark-scale active-learning clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -23,7 +23,7 @@ help:  ## List the targets
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,scale]'
 	touch $@
 
 setup: $(STAMP)  ## Create .venv and install framing with its dev tools
@@ -56,6 +56,9 @@ format: $(STAMP)  ## Reformat the code with ruff
 benchmark: $(MODEL)  ## Measure prediction throughput and memory on one core
 	taskset -c 0 $(BIN)/python benchmarks/predict_throughput.py
 	taskset -c 0 $(BIN)/python benchmarks/streaming_memory.py
+
+benchmark-scale: $(MODEL)  ## Dask workers against one process: predict 1,000,000 units, ingest 10,000 documents
+	$(BIN)/python benchmarks/scale_out.py
 
 active-learning: $(STAMP) $(UNITS)  ## Simulate random vs uncertainty labelling order on the labels
 	$(BIN)/python benchmarks/active_learning.py --jobs 2

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -20,6 +21,7 @@ from framing.codebook import LABELS
 from framing.errors import FramingError
 from framing.labels.interchange import FORMATS
 from framing.model.nlp import DEFAULT_PIPELINE
+from framing.scale.partitions import FILES_PER_PART, ROWS_PER_PART
 
 app = typer.Typer(
     help="Measure how responsibility is framed: individual-blame, systemic-failure, resource or none.",
@@ -46,6 +48,21 @@ ExtraLabelsOption = Annotated[
         "for training. It joins every training fold and is never scored.",
     ),
 ]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Run on the Dask cluster of this scheduler (e.g. tcp://10.0.0.5:8786); "
+        "-o is then a folder of part files. Needs `pip install 'framing\\[scale]'`."
+    ),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="Run on a local Dask cluster of this many worker processes (127.0.0.1); "
+        "-o is then a folder of part files. Needs `pip install 'framing\\[scale]'`.",
+    ),
+]
 
 
 def run(function, *args, **kwargs):
@@ -53,7 +70,7 @@ def run(function, *args, **kwargs):
     try:
         return function(*args, **kwargs)
     except FramingError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
+        console.print(f"[bold red]error:[/] {escape(str(exc))}")
         raise typer.Exit(1) from None
 
 
@@ -73,11 +90,34 @@ def ingest(
         bool, typer.Option("--comments", help="Treat each table row as one reader comment, kept whole.")
     ] = False,
     spacy_model: SpacyOption = DEFAULT_PIPELINE,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    partition_files: Annotated[
+        int, typer.Option(min=1, help="With --scheduler or --workers: files per partition.")
+    ] = FILES_PER_PART,
 ) -> None:
     """Read documents, drop boilerplate, and write sentence and comment units."""
     from framing.corpus.ingest import find_sources
     from framing.corpus.ingest import ingest as ingest_paths
 
+    if scheduler or workers:
+        from framing.scale.steps import ingest_partitioned
+
+        report = _on_cluster(
+            "ingesting",
+            scheduler,
+            workers,
+            ingest_partitioned,
+            paths=sources,
+            output=output,
+            text_column=text_column,
+            id_column=id_column,
+            comments=comments,
+            spacy_model=spacy_model,
+            files_per_part=partition_files,
+        )
+        _ingest_summary(report, output)
+        return
     files = run(find_sources, sources)
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("ingesting", total=len(files))
@@ -88,8 +128,13 @@ def ingest(
         report = run(
             ingest_paths, files, output, text_column, id_column, comments, spacy_model, on_file=advance
         )
+    _ingest_summary(report, output)
+
+
+def _ingest_summary(report, output: Path) -> None:
+    """Print an ingest run's errors and counts; exit 1 if a file could not be read."""
     for error in report.errors:
-        console.print(f"[bold red]error:[/] {error}")
+        console.print(f"[bold red]error:[/] {escape(error)}")
     console.print(f"{report.units} units from {report.files} file(s) written to {output}")
     if report.errors:
         console.print(f"{len(report.errors)} file(s) could not be read; their units are missing.")
@@ -177,10 +222,20 @@ def predict(
         Path | None, typer.Option(help="Model file (default: $FRAMING_MODEL or models/).")
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Texts per batch; memory stays flat.")] = 4096,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    partition_rows: Annotated[
+        int,
+        typer.Option(min=1, help="With --scheduler or --workers: rows (lines) per partition of each file."),
+    ] = ROWS_PER_PART,
 ) -> None:
     """Label texts; write one JSON line per text with its label and probabilities."""
     from framing.model.predict import iter_predict, load_model
 
+    if scheduler or workers:
+        return _predict_on_cluster(
+            source, output, text_column, model, batch_size, scheduler, workers, partition_rows
+        )
     loaded = run(load_model, model)
     texts = read_input_texts(source, text_column)
     out = output.open("w", encoding="utf-8") if output else sys.stdout
@@ -200,6 +255,53 @@ def predict(
             out.close()
     if output:
         console.print(f"{count} predictions written to {output}")
+
+
+def _predict_on_cluster(source, output, text_column, model, batch_size, scheduler, workers, rows) -> None:
+    """``framing predict`` on Dask: ``source`` is a file or folder, ``output`` a folder of part files."""
+    from framing.model.predict import load_model
+    from framing.scale.steps import predict_partitioned
+
+    if source is None or str(source) == "-" or output is None:
+        console.print(
+            "[bold red]error:[/] with --scheduler or --workers, give an input file or folder and -o FOLDER."
+        )
+        raise typer.Exit(1)
+    loaded = run(load_model, model)
+    count = _on_cluster(
+        "predicting",
+        scheduler,
+        workers,
+        predict_partitioned,
+        source=source,
+        output=output,
+        model=loaded,
+        text_column=text_column,
+        batch_size=batch_size,
+        rows_per_part=rows,
+    )
+    console.print(f"{count} predictions written to {output}/part-*.jsonl")
+
+
+def _on_cluster(what: str, scheduler: str | None, workers: int | None, step, **options):
+    """Run a :mod:`framing.scale.steps` function on a Dask cluster, with a progress bar."""
+    from rich.progress import MofNCompleteColumn
+
+    from framing.scale.runner import connect
+
+    def on_cluster():
+        columns = (*Progress.get_default_columns(), MofNCompleteColumn())
+        with Progress(*columns, console=console, transient=True) as progress:
+            task = progress.add_task("starting Dask", total=None)
+            with connect(scheduler, workers) as client:
+                progress.update(task, description=what)
+                return step(
+                    client,
+                    progress=lambda done, total: progress.update(task, completed=done, total=total),
+                    **options,
+                )
+
+    return run(on_cluster)
 
 
 def _with_texts(texts, predictor, model, batch_size):

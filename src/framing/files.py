@@ -2,6 +2,8 @@
 
 - :func:`iter_jsonl` is the one JSON Lines reader: each object with its line
   number, a damaged line either reported or collected, never silently dropped.
+- :class:`Span` is a run of whole lines of a file (:func:`split_lines`), opened
+  as text with :func:`open_text`, so a large file can be read in parts.
 - :func:`atomic_write` writes to a unique temporary file beside the target and
   renames it into place only on success, so a crash, Ctrl-C or a concurrent
   writer never leaves a half-written or emptied file behind.
@@ -12,29 +14,104 @@
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TextIO
 
 from framing.errors import FramingError
 
 
+@dataclass(frozen=True)
+class Span:
+    """Part of a file: bytes ``[start, stop)`` from the start of line ``line``, holding ``rows`` rows.
+
+    For Parquet, ``start`` and ``stop`` count row groups and ``line`` is the first row's number.
+    """
+
+    start: int
+    stop: int
+    line: int = 1
+    rows: int = 0
+
+
+class _Window(io.RawIOBase):
+    """Bytes of an open binary file up to ``stop``."""
+
+    def __init__(self, raw: IO[bytes], stop: int) -> None:
+        self.raw, self.left = raw, stop - raw.tell()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count = self.raw.readinto(memoryview(buffer)[: max(0, min(len(buffer), self.left))]) or 0
+        self.left -= count
+        return count
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def open_text(
+    path: str | Path,
+    span: Span | None = None,
+    encoding: str = "utf-8",
+    errors: str = "strict",
+    newline: str | None = None,
+) -> TextIO:
+    """Open ``path`` (or only its ``span``) as text, streamed, exactly as ``open`` would read those lines.
+
+    A byte-order mark is only looked for at the start of the file (``utf-8-sig``).
+    """
+    if span is None:
+        return Path(path).open(encoding=encoding, errors=errors, newline=newline)
+    raw = Path(path).open("rb")  # noqa: SIM115 (closed with the returned stream)
+    raw.seek(span.start)
+    if span.start > 0 and encoding == "utf-8-sig":
+        encoding = "utf-8"
+    return io.TextIOWrapper(io.BufferedReader(_Window(raw, span.stop)), encoding, errors, newline)
+
+
+def split_lines(path: str | Path, lines: int) -> list[Span]:
+    """Cut ``path`` into spans of ``lines`` lines each (the last may be shorter), in one pass."""
+    spans: list[Span] = []
+    start = offset = count = 0
+    line = 1
+    with Path(path).open("rb") as stream:
+        for raw in stream:
+            offset += len(raw)
+            count += 1
+            if count == lines:
+                spans.append(Span(start, offset, line, count))
+                start, line, count = offset, line + count, 0
+    if count or not spans:
+        spans.append(Span(start, offset, line, count))
+    return spans
+
+
 def iter_jsonl(
-    path: str | Path, problems: list[str] | None = None, encoding_errors: str = "strict"
+    path: str | Path,
+    problems: list[str] | None = None,
+    encoding_errors: str = "strict",
+    span: Span | None = None,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(line number, object)`` for each JSON object line of ``path``, streamed; blank lines skipped.
 
     A line that is not a JSON object raises :class:`FramingError` naming the
     file and line, or, when ``problems`` is a list, is appended to it as
     ``file:line: why`` and skipped. A byte-order mark at the start is ignored.
+    With ``span``, only the lines of that part of the file are read.
     """
     path = Path(path)
-    with path.open(encoding="utf-8-sig", errors=encoding_errors) as stream:
-        number = 0
+    with open_text(path, span, "utf-8-sig", encoding_errors) as stream:
+        number = span.line - 1 if span else 0
         while True:
             try:
                 line = stream.readline()
