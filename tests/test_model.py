@@ -19,11 +19,11 @@ def test_trained_model_metadata(model_path):
     assert metadata["sha256"] == sha256_of(model_path)
     assert len(metadata["cv"]["macro_f1_folds"]) == 5
     assert 0.0 <= metadata["cv"]["macro_f1_mean"] <= 1.0
-    assert {"scikit-learn", "spacy", "joblib"} <= metadata["libraries"].keys()
+    assert {"scikit-learn", "spacy", "skops"} <= metadata["libraries"].keys()
 
 
 def test_training_is_deterministic(labels_dir, model_path, tmp_path):
-    again = train(labels_dir, tmp_path / "again.joblib", units_path=None)
+    again = train(labels_dir, tmp_path / "again.skops", units_path=None)
     first = json.loads(model_path.with_suffix(".json").read_text())
     assert again["cv"] == first["cv"]
     assert again["training_data_sha256"] == first["training_data_sha256"]
@@ -74,7 +74,7 @@ def test_incompatible_model_is_refused(model_copy, field, value, message):
 
 def test_missing_model_says_run_make_train(tmp_path):
     with pytest.raises(ModelError, match="Run `make train` first"):
-        framing.load_model(tmp_path / "none.joblib")
+        framing.load_model(tmp_path / "none.skops")
 
 
 def test_too_little_data_is_a_clear_error(tmp_path):
@@ -82,7 +82,7 @@ def test_too_little_data_is_a_clear_error(tmp_path):
         json.dumps({"unit_id": "u", "text": "t", "label": "none", "annotator": "a", "doc_id": "d"}) + "\n"
     )
     with pytest.raises(NoTrainingDataError, match="Too little to train on"):
-        train(tmp_path, tmp_path / "m.joblib", units_path=None)
+        train(tmp_path, tmp_path / "m.skops", units_path=None)
 
 
 def test_groups_come_from_records(labels_dir):

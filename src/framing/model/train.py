@@ -13,7 +13,7 @@ from framing import __version__
 from framing.codebook import CODEBOOK_VERSION, LABELS
 from framing.labels.dataset import LabelledData, check_trainable, load_labelled
 from framing.model.nlp import DEFAULT_PIPELINE
-from framing.model.persist import save_model
+from framing.model.persist import model_output, save_model
 from framing.model.pipeline import SEED, hyper_parameters, model_search
 
 
@@ -21,21 +21,37 @@ def select_and_fit(
     data: LabelledData, seed: int = SEED, spacy_model: str = DEFAULT_PIPELINE, n_jobs: int = 1
 ) -> GridSearchCV:
     """Grid-search the pipeline with folds grouped by document, scored by macro-F1, then refit."""
-    check_trainable(data)
     search = model_search(len(set(data.groups)), seed, spacy_model, n_jobs)
+    check_trainable(data, search.cv, search.estimator.get_params().get("classifier__cv"))
     search.fit(data.texts, data.labels, groups=data.groups)
     return search
 
 
 def train(
     labels_dir: str | Path = "data/labels",
-    output: str | Path = "models/framing.joblib",
+    output: str | Path = "models/framing.skops",
     units_path: str | Path | None = "data/units.jsonl",
     seed: int = SEED,
     spacy_model: str = DEFAULT_PIPELINE,
     n_jobs: int = 1,
 ) -> dict[str, Any]:
-    """Train on the labels in ``labels_dir``, save to ``output``, return the saved metadata."""
+    """Train on the labels in ``labels_dir``, save to ``output``, return the saved metadata.
+
+    ``output`` is checked and held for this run first (:func:`framing.model.persist.model_output`),
+    so an unwritable folder or a second writer stops the run before any work.
+    """
+    with model_output(output):
+        return _train(labels_dir, output, units_path, seed, spacy_model, n_jobs)
+
+
+def _train(
+    labels_dir: str | Path,
+    output: str | Path,
+    units_path: str | Path | None,
+    seed: int,
+    spacy_model: str,
+    n_jobs: int,
+) -> dict[str, Any]:
     data = load_labelled(labels_dir, units_path)
     search = select_and_fit(data, seed, spacy_model, n_jobs)
     best = search.best_index_
@@ -53,6 +69,7 @@ def train(
         "training_documents": len(set(data.groups)),
         "units_per_label": {label: Counter(data.labels)[label] for label in LABELS},
         "training_data_sha256": data.sha256(),
+        "label_problems": data.problems,
         "cv": {
             "protocol": f"{search.n_splits_}-fold StratifiedGroupKFold by document, seed {seed}",
             "scoring": "macro-F1",
