@@ -1,26 +1,61 @@
-"""Safe file handling shared by every step: JSON Lines reading, atomic writes, durable appends, locks.
+"""Safe file handling shared by every step: reading lines and JSON Lines, atomic writes, locks.
 
-- :func:`iter_jsonl` is the one JSON Lines reader: each object with its line
-  number, a damaged line either reported or collected, never silently dropped.
+- :func:`read_lines` decodes a UTF-8 file line by line, so a bad byte is
+  reported with its line; :func:`iter_jsonl` is the one JSON Lines reader on
+  top of it: each object with its line number, a damaged line either reported
+  or collected, never silently dropped.
+- :func:`check_output` refuses, before any work, an output that is an input,
+  lies inside an input folder, or cannot be written.
 - :func:`atomic_write` writes to a unique temporary file beside the target and
   renames it into place only on success, so a crash, Ctrl-C or a concurrent
   writer never leaves a half-written or emptied file behind.
 - :func:`append_lines` appends and fsyncs before returning (labels files).
-- :func:`exclusive` holds an advisory lock so one process at a time writes a file.
+- :func:`exclusive` holds an advisory lock so one process at a time writes a
+  file; :func:`output_lock` does so for a file that is replaced by renaming.
 """
 
 from __future__ import annotations
 
+import codecs
 import fcntl
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
 from framing.errors import FramingError
+
+
+def read_lines(path: str | Path, encoding_errors: str = "strict") -> Iterator[tuple[int, str]]:
+    """``(line number, line)`` for each line of the UTF-8 file ``path``, streamed, line endings kept.
+
+    See :func:`decode_lines`.
+    """
+    with Path(path).open("rb") as stream:
+        yield from decode_lines(stream, str(path), encoding_errors)
+
+
+def decode_lines(stream: IO[bytes], name: str, encoding_errors: str = "strict") -> Iterator[tuple[int, str]]:
+    """``(line number, line)`` for each line of a binary stream of UTF-8 text.
+
+    Each line is decoded on its own, so a byte that is not UTF-8 raises
+    :class:`FramingError` naming ``name``, the line and the column (with
+    ``encoding_errors`` ``"strict"``; ``"replace"`` substitutes U+FFFD). A
+    byte-order mark at the start is ignored.
+    """
+    for number, raw in enumerate(stream, start=1):
+        if number == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8) :]
+        try:
+            yield number, raw.decode("utf-8", encoding_errors)
+        except UnicodeDecodeError as exc:
+            raise FramingError(
+                f"{name}:{number}: not UTF-8 (byte {raw[exc.start]:#04x} at column {exc.start + 1}). "
+                "Re-save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)."
+            ) from None
 
 
 def iter_jsonl(
@@ -32,34 +67,54 @@ def iter_jsonl(
     file and line, or, when ``problems`` is a list, is appended to it as
     ``file:line: why`` and skipped. A byte-order mark at the start is ignored.
     """
+    for number, line in read_lines(path, encoding_errors):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as exc:
+            why = f"not JSON ({exc.msg})" if isinstance(exc, json.JSONDecodeError) else str(exc)
+            message = f"{path}:{number}: {why}"
+            if problems is None:
+                raise FramingError(message) from None
+            problems.append(message)
+            continue
+        yield number, record
+
+
+def check_output(path: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
+    """Return ``path`` if it can be written without harming ``inputs``; else raise :class:`FramingError`.
+
+    Called before any work, so a bad output path fails in a second, not after
+    an hour of work. Refused: a folder; one of ``inputs`` (writing would
+    destroy it); a file inside an input folder (the next run would read it as
+    input); a path whose folder cannot be created or written.
+    """
     path = Path(path)
-    with path.open(encoding="utf-8-sig", errors=encoding_errors) as stream:
-        number = 0
-        while True:
-            try:
-                line = stream.readline()
-            except UnicodeDecodeError as exc:
-                raise FramingError(
-                    f"{path}:{number + 1}: not UTF-8 (byte {exc.object[exc.start]:#04x}). "
-                    "Re-save the file as UTF-8."
-                ) from None
-            if not line:
-                return
-            number += 1
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                if not isinstance(record, dict):
-                    raise ValueError("not a JSON object")
-            except ValueError as exc:
-                why = f"not JSON ({exc.msg})" if isinstance(exc, json.JSONDecodeError) else str(exc)
-                message = f"{path}:{number}: {why}"
-                if problems is None:
-                    raise FramingError(message) from None
-                problems.append(message)
-                continue
-            yield number, record
+    if path.is_dir():
+        raise FramingError(f"{path}: is a folder; give the output a file name.")
+    target = path.resolve()
+    for source in map(Path, inputs):
+        if target == source.resolve() or (path.exists() and source.exists() and path.samefile(source)):
+            raise FramingError(
+                f"{path}: the output is also an input, and writing it would destroy the input. "
+                "Choose another output file."
+            )
+        if source.is_dir() and target.is_relative_to(source.resolve()):
+            raise FramingError(
+                f"{path}: the output is inside the input folder {source}, so the next run would read it "
+                "as input. Write it outside that folder."
+            )
+    folder = target.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise FramingError(f"{path}: cannot create its folder, because {folder} is a file.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise FramingError(f"{path}: cannot write in {folder} (permission denied).")
+    return path
 
 
 def fsync_directory(directory: Path) -> None:
@@ -147,3 +202,56 @@ def exclusive(path: Path, busy_message: str, error: type[FramingError] = Framing
             yield
         finally:
             fcntl.flock(stream.fileno(), fcntl.LOCK_UN)
+
+
+@contextmanager
+def output_lock(
+    path: str | Path, busy_message: str, error: type[FramingError] = FramingError
+) -> Iterator[None]:
+    """Hold ``.<name>.lock`` beside ``path`` for one writer; raise ``error(busy_message)`` for a second.
+
+    For outputs replaced by renaming (:func:`atomic_write`), whose own inode
+    cannot carry the lock. The lock file is removed on release; a process that
+    locked a lock file just removed by its holder notices and tries again.
+    """
+    lock = _lock_file(path)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        stream = lock.open("a", encoding="utf-8")
+        try:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            stream.close()
+            raise error(busy_message) from None
+        try:
+            current = os.stat(lock).st_ino == os.fstat(stream.fileno()).st_ino
+        except FileNotFoundError:
+            current = False
+        if current:
+            break
+        stream.close()
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+        stream.close()
+
+
+def being_written(path: str | Path) -> bool:
+    """Whether another process holds :func:`output_lock` on ``path`` (read-only access suffices)."""
+    try:
+        descriptor = os.open(_lock_file(path), os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)
+    return False
+
+
+def _lock_file(path: str | Path) -> Path:
+    path = Path(path)
+    return path.with_name(f".{path.name}.lock")

@@ -11,13 +11,14 @@ edited file is always read afresh.
 from __future__ import annotations
 
 import csv
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from framing.errors import FramingError
-from framing.files import iter_jsonl
+from framing.files import iter_jsonl, read_lines
 
 TABLE_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")
 
@@ -44,13 +45,13 @@ def read_rows(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8-sig", newline="") as stream:
-        reader = csv.DictReader(stream)
-        try:
-            for row in reader:
-                yield reader.line_num, row
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise FramingError(f"{path}:{reader.line_num + 1}: cannot read as CSV ({exc}).") from None
+    # Lines are decoded one by one (read_lines), so a byte that is not UTF-8 is reported on its line.
+    reader = csv.DictReader(line for _, line in read_lines(path))
+    try:
+        for row in reader:
+            yield reader.line_num, row
+    except csv.Error as exc:
+        raise FramingError(f"{path}:{reader.line_num}: cannot read as CSV ({exc}).") from None
 
 
 def _parquet_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -66,6 +67,22 @@ def _parquet_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         raise
     except Exception as exc:  # datasets and pyarrow raise many types for damaged files
         raise FramingError(f"{path}: cannot read as Parquet ({exc}).") from None
+
+
+def text_value(
+    path: Path, number: int, row: dict[str, Any], name: str, option: str = "--text-column"
+) -> str | None:
+    """``row[name]`` (see :func:`column`) if it is text or null; a number, list or object is an error.
+
+    The error names the file and line, as ``framing.predict`` names the position of a non-string.
+    """
+    value = column(path, number, row, name, option)
+    if value is not None and not isinstance(value, str):
+        shown = json.dumps(value, ensure_ascii=False, default=str)
+        raise FramingError(
+            f"{path}:{number}: the {name!r} value is {shown[:60]} ({type(value).__name__}), not text."
+        )
+    return value
 
 
 def column(path: Path, number: int, row: dict[str, Any], name: str, option: str = "--text-column") -> Any:
