@@ -9,10 +9,13 @@ training, cross-validation and every report use.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from framing.codebook import LABELS, check_label
 from framing.corpus.tables import column, read_rows
@@ -73,8 +76,14 @@ def load_labelled(labels_dir: str | Path, units_path: str | Path | None = None) 
     )
 
 
-def check_trainable(data: LabelledData) -> None:
-    """Raise a clear error when the data cannot support grouped cross-validation."""
+def check_trainable(data: LabelledData, folds: Any = None, min_per_fold: object = None) -> None:
+    """Raise a clear error, before any fitting, when the data cannot train a model of every label.
+
+    Needs :data:`MIN_GROUPS` documents and units of every label; with
+    ``folds`` (a grouped splitter) and an int ``min_per_fold`` (the folds of
+    the calibration inside each fit), that many units of each label in every
+    training fold.
+    """
     n_groups = len(set(data.groups))
     present = sorted(set(data.labels))
     if n_groups < MIN_GROUPS or len(present) < 2:
@@ -82,6 +91,32 @@ def check_trainable(data: LabelledData) -> None:
             f"Too little to train on: {len(data)} labelled units from {n_groups} document(s) "
             f"with label(s) {present}. Need at least {MIN_GROUPS} documents and 2 labels."
         )
+    counts = Counter(data.labels)
+    missing = [label for label in LABELS if not counts[label]]
+    if missing:
+        raise NoTrainingDataError(
+            f"No training units labelled {' or '.join(missing)} (units per label: "
+            f"{', '.join(f'{label} {counts[label]}' for label in LABELS)}). The model must learn every "
+            "label: label some units as " + " and ".join(missing) + " first."
+        )
+    if folds is None or not isinstance(min_per_fold, int):
+        return
+    labels = np.asarray(data.labels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the splitter warns about rare labels; the error below says more
+        splits = list(folds.split(data.texts, labels, data.groups))
+    for train_index, _ in splits:
+        in_fold = Counter(labels[train_index].tolist())
+        short = [label for label in LABELS if in_fold[label] < min_per_fold]
+        if short:
+            label = short[0]
+            documents = len({g for g, y in zip(data.groups, data.labels, strict=True) if y == label})
+            raise NoTrainingDataError(
+                f"Too few units labelled {label} to train: {counts[label]} in {documents} document(s). "
+                f"Each of the {len(splits)} training folds of the grouped cross-validation needs at least "
+                f"{min_per_fold} of every label, and one would hold {in_fold[label]}. Label more units as "
+                f"{label}, from more documents."
+            )
 
 
 def read_test_set(path: str | Path) -> LabelledData:
