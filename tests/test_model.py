@@ -1,13 +1,14 @@
 """Training, persistence and prediction, end to end on the tiny labelled fixture."""
 
 import json
+import os
 
 import pytest
 
 import framing
 from framing.errors import ModelError, NoTrainingDataError
 from framing.labels.dataset import load_labelled
-from framing.model.persist import load_model_file, sha256_of
+from framing.model.persist import load_model_file, save_model, sha256_of
 from framing.model.train import train
 
 
@@ -70,6 +71,26 @@ def test_incompatible_model_is_refused(model_copy, field, value, message):
     sidecar.write_text(json.dumps(metadata))
     with pytest.raises(ModelError, match=message):
         load_model_file(model_copy)
+
+
+def test_a_model_that_cannot_predict_every_label_is_never_saved(model_copy):
+    pipeline = load_model_file(model_copy).pipeline
+    pipeline[-1].classes_ = pipeline.classes_[:3]  # stands for a fit on three labels
+    before = model_copy.read_bytes()
+    with pytest.raises(ModelError, match="cannot predict systemic-failure"):
+        save_model(pipeline, {}, model_copy)
+    assert model_copy.read_bytes() == before
+    assert sorted(p.name for p in model_copy.parent.iterdir()) == ["framing.json", "framing.skops"]
+
+
+def test_saved_files_get_the_usual_permissions(tmp_path, model_copy):
+    umask = os.umask(0o022)
+    try:
+        save_model(load_model_file(model_copy).pipeline, {}, tmp_path / "new.skops")
+    finally:
+        os.umask(umask)
+    for name in ("new.skops", "new.json"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o644
 
 
 def test_missing_model_says_run_make_train(tmp_path):

@@ -130,6 +130,7 @@ def fsync_directory(directory: Path) -> None:
 def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     """Open a unique temporary file beside ``path``; on success fsync it and rename it to ``path``.
 
+    The file keeps the permissions ``path`` had (a new one gets the usual ones).
     On any exception (Ctrl-C included) the temporary file is removed and ``path``
     is left exactly as it was.
     """
@@ -137,6 +138,7 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(descriptor, _mode_for(path))
         with os.fdopen(descriptor, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as stream:
             yield stream
             stream.flush()
@@ -146,6 +148,16 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions ``path`` has, or a new file would get (mkstemp's own are owner-only)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def append_lines(path: str | Path, lines: str) -> None:
