@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 RAW := $(shell find data/raw -type f ! -name README.md 2>/dev/null)
 LABELS := $(wildcard data/labels/*.jsonl)
 UNITS := data/units.jsonl
-MODEL := models/framing.joblib
+MODEL := models/framing.skops
 
 .PHONY: help setup units train evaluate test lint format benchmark active-learning clean
 
@@ -52,9 +52,10 @@ format: $(STAMP)  ## Reformat the code with ruff
 benchmark: $(MODEL)  ## Measure prediction throughput and memory on one core
 	taskset -c 0 $(BIN)/python benchmarks/predict_throughput.py
 	taskset -c 0 $(BIN)/python benchmarks/streaming_memory.py
+	taskset -c 0 $(BIN)/python benchmarks/vocabulary_memory.py --sizes 100000 400000
 
 active-learning: $(STAMP) $(UNITS)  ## Simulate random vs uncertainty labelling order on the labels
 	$(BIN)/python benchmarks/active_learning.py --jobs 2
 
 clean:  ## Remove generated files (keeps .venv and labels)
-	rm -rf $(UNITS) models/*.joblib models/*.json reports .pytest_cache
+	rm -rf $(UNITS) models/*.skops models/*.joblib models/*.json reports .pytest_cache

@@ -55,3 +55,15 @@ def test_an_edited_parquet_file_is_read_afresh(tmp_path):
     assert [row["text"] for _, row in read_rows(path)] == ["first"]
     pq.write_table(pa.table({"text": ["later"]}), path)
     assert [row["text"] for _, row in read_rows(path)] == ["later"]
+
+
+def test_csv_encoding_errors_name_their_line_and_quoted_line_breaks_survive(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_bytes(
+        b'text,label\r\n"two\r\nlines",none\r\nok,none\r\n' + b"x,none\r\n" * 5000 + b"caf\xe9,none\r\n"
+    )
+    rows = read_rows(path)
+    assert next(rows) == (3, {"text": "two\r\nlines", "label": "none"})
+    assert next(rows) == (4, {"text": "ok", "label": "none"})
+    with pytest.raises(FramingError, match=r"a.csv:5005: not UTF-8 \(byte 0xe9 at column 4\)"):
+        list(rows)
