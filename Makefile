@@ -13,7 +13,7 @@ EXTRA_LABELS ?= data/written
 EXTRA := $(foreach dir,$(EXTRA_LABELS),--extra-labels $(dir))
 EXTRA_FILES := $(foreach dir,$(EXTRA_LABELS),$(dir)/gold.jsonl)
 UNITS := data/units.jsonl
-MODEL := models/framing.joblib
+MODEL := models/framing.skops
 
 .PHONY: help setup units train evaluate test lint format benchmark benchmark-scale active-learning clean
 
@@ -56,6 +56,7 @@ format: $(STAMP)  ## Reformat the code with ruff
 benchmark: $(MODEL)  ## Measure prediction throughput and memory on one core
 	taskset -c 0 $(BIN)/python benchmarks/predict_throughput.py
 	taskset -c 0 $(BIN)/python benchmarks/streaming_memory.py
+	taskset -c 0 $(BIN)/python benchmarks/vocabulary_memory.py --sizes 100000 400000
 
 benchmark-scale: $(MODEL)  ## Dask workers against one process: predict 1,000,000 units, ingest 10,000 documents
 	$(BIN)/python benchmarks/scale_out.py
@@ -64,4 +65,4 @@ active-learning: $(STAMP) $(UNITS)  ## Simulate random vs uncertainty labelling 
 	$(BIN)/python benchmarks/active_learning.py --jobs 2
 
 clean:  ## Remove generated files (keeps .venv and labels)
-	rm -rf $(UNITS) models/*.joblib models/*.json reports .pytest_cache
+	rm -rf $(UNITS) models/*.skops models/*.joblib models/*.json reports .pytest_cache

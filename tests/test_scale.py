@@ -278,7 +278,10 @@ def test_without_dask_the_error_names_the_extra(monkeypatch, model_path, tmp_pat
     with pytest.raises(ScaleError, match=r"pip install 'framing\[scale\]'"):
         require_distributed()
     source = write_inputs(tmp_path)["txt"]
-    result = runner.invoke(app, ["predict", str(source), "-o", str(tmp_path / "out"), "--workers", "1"])
+    result = runner.invoke(
+        app,
+        ["predict", str(source), "-o", str(tmp_path / "out"), "--workers", "1", "--model", str(model_path)],
+    )
     assert result.exit_code == 1
     assert "pip install 'framing[scale]'" in result.output and "Traceback" not in result.output
 

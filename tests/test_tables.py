@@ -104,3 +104,15 @@ def test_a_bad_line_in_a_span_is_named_by_its_line_in_the_file(tmp_path):
     bad_csv = tmp_path / "a.csv"
     bad_csv.write_bytes(b"text\none\ntwo\nth\xffree\n")
     assert split_table(bad_csv, 1) == [Span(0, bad_csv.stat().st_size)]
+
+
+def test_csv_encoding_errors_name_their_line_and_quoted_line_breaks_survive(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_bytes(
+        b'text,label\r\n"two\r\nlines",none\r\nok,none\r\n' + b"x,none\r\n" * 5000 + b"caf\xe9,none\r\n"
+    )
+    rows = read_rows(path)
+    assert next(rows) == (3, {"text": "two\r\nlines", "label": "none"})
+    assert next(rows) == (4, {"text": "ok", "label": "none"})
+    with pytest.raises(FramingError, match=r"a.csv:5005: not UTF-8 \(byte 0xe9 at column 4\)"):
+        list(rows)

@@ -15,13 +15,14 @@ reads one of them with the line or row numbers of the whole file.
 from __future__ import annotations
 
 import csv
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from framing.errors import FramingError
-from framing.files import Span, iter_jsonl, open_text, split_lines
+from framing.files import Span, iter_jsonl, read_lines, split_lines
 
 TABLE_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")
 
@@ -67,17 +68,15 @@ def split_table(path: str | Path, rows: int) -> list[Span]:
 
 
 def _csv_rows(path: Path, span: Span | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    # Lines are decoded one by one (read_lines), so a byte that is not UTF-8 is reported on its line.
     fieldnames = _csv_header(path) if span else None
-    with open_text(path, span, "utf-8-sig", newline="") as stream:
-        reader = csv.DictReader(stream, fieldnames)
-        before = span.line - 1 if span else 0
-        try:
-            for row in reader:
-                yield before + reader.line_num, row
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise FramingError(
-                f"{path}:{before + reader.line_num + 1}: cannot read as CSV ({exc})."
-            ) from None
+    reader = csv.DictReader((line for _, line in read_lines(path, span=span)), fieldnames)
+    before = span.line - 1 if span else 0
+    try:
+        for row in reader:
+            yield before + reader.line_num, row
+    except csv.Error as exc:
+        raise FramingError(f"{path}:{before + reader.line_num}: cannot read as CSV ({exc}).") from None
 
 
 def _csv_header(path: Path) -> list[str] | None:
@@ -154,6 +153,22 @@ def _parquet_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         raise
     except Exception as exc:  # datasets and pyarrow raise many types for damaged files
         raise FramingError(f"{path}: cannot read as Parquet ({exc}).") from None
+
+
+def text_value(
+    path: Path, number: int, row: dict[str, Any], name: str, option: str = "--text-column"
+) -> str | None:
+    """``row[name]`` (see :func:`column`) if it is text or null; a number, list or object is an error.
+
+    The error names the file and line, as ``framing.predict`` names the position of a non-string.
+    """
+    value = column(path, number, row, name, option)
+    if value is not None and not isinstance(value, str):
+        shown = json.dumps(value, ensure_ascii=False, default=str)
+        raise FramingError(
+            f"{path}:{number}: the {name!r} value is {shown[:60]} ({type(value).__name__}), not text."
+        )
+    return value
 
 
 def column(path: Path, number: int, row: dict[str, Any], name: str, option: str = "--text-column") -> Any:

@@ -147,13 +147,24 @@ def load_training_sets(
 
 
 def check_trainable(data: LabelledData) -> None:
-    """Raise a clear error when the data cannot support grouped cross-validation."""
+    """Raise a clear error, before any fitting, when the data cannot train a model of every label.
+
+    Needs :data:`MIN_GROUPS` documents and units of every label.
+    """
     n_groups = len(set(data.groups))
     present = sorted(set(data.labels))
     if n_groups < MIN_GROUPS or len(present) < 2:
         raise NoTrainingDataError(
             f"Too little to train on: {len(data)} labelled units from {n_groups} document(s) "
             f"with label(s) {present}. Need at least {MIN_GROUPS} documents and 2 labels."
+        )
+    counts = Counter(data.labels)
+    missing = [label for label in LABELS if not counts[label]]
+    if missing:
+        raise NoTrainingDataError(
+            f"No training units labelled {' or '.join(missing)} (units per label: "
+            f"{', '.join(f'{label} {counts[label]}' for label in LABELS)}). The model must learn every "
+            "label: label some units as " + " and ".join(missing) + " first."
         )
 
 

@@ -8,17 +8,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+
 from framing import __version__
 from framing.codebook import CODEBOOK_VERSION, LABELS
 from framing.labels.dataset import LabelledData, check_trainable, load_training_sets
 from framing.model.nlp import DEFAULT_PIPELINE
-from framing.model.persist import save_model
+from framing.model.persist import model_output, save_model
 from framing.model.pipeline import SEED, hyper_parameters, select_model
 
 
 def train(
     labels_dir: str | Path = "data/labels",
-    output: str | Path = "models/framing.joblib",
+    output: str | Path = "models/framing.skops",
     units_path: str | Path | None = "data/units.jsonl",
     seed: int = SEED,
     spacy_model: str = DEFAULT_PIPELINE,
@@ -28,16 +31,35 @@ def train(
     """Train on the labels in ``labels_dir`` plus any ``extra_dirs``; save to ``output``; return the metadata.
 
     ``extra_dirs`` are further labelled sets (such as ``data/written``, text
-    written for training) used for training alongside the main set.
+    written for training) used for training alongside the main set. ``output``
+    is checked and held for this run first
+    (:func:`framing.model.persist.model_output`), so an unwritable folder or a
+    second writer stops the run before any work.
     """
-    main, extras = load_training_sets(labels_dir, units_path, extra_dirs)
-    data = LabelledData.concat([main, *extras])
-    check_trainable(data)
-    pipeline, search = select_model(data.texts, data.labels, data.sources, seed, spacy_model, n_jobs)
+    with model_output(output):
+        main, extras = load_training_sets(labels_dir, units_path, extra_dirs)
+        data = LabelledData.concat([main, *extras])
+        check_trainable(data)
+        pipeline, search = select_model(data.texts, data.labels, data.sources, seed, spacy_model, n_jobs)
+        return save_model(
+            pipeline, _metadata(data, main, extras, pipeline, search, spacy_model, seed), output
+        )
+
+
+def _metadata(
+    data: LabelledData,
+    main: LabelledData,
+    extras: list[LabelledData],
+    pipeline: Pipeline,
+    search: GridSearchCV,
+    spacy_model: str,
+    seed: int,
+) -> dict[str, Any]:
+    """What the model file's sidecar records: data, sets, labels, versions and selection scores."""
     best = search.best_index_
     results = search.cv_results_
     fold_scores = [float(results[f"split{i}_test_score"][best]) for i in range(search.n_splits_)]
-    metadata = {
+    return {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "framing_version": __version__,
         "labels": list(LABELS),
@@ -53,6 +75,7 @@ def train(
             {"role": "main (evaluated)" if part is main else "extra (training only)", **part.describe()}
             for part in (main, *extras)
         ],
+        "label_problems": data.problems,
         "cv": {
             "protocol": f"{search.n_splits_}-fold StratifiedGroupKFold by source, seed {seed}",
             "scoring": "macro-F1 (mean over folds)",
@@ -65,4 +88,3 @@ def train(
             "reports nested estimates on real units only.",
         },
     }
-    return save_model(pipeline, metadata, output)
