@@ -8,12 +8,16 @@ FRAMING := $(BIN)/framing
 STAMP := $(VENV)/.installed
 RAW := $(shell find data/raw -type f ! -name README.md 2>/dev/null)
 LABELS := $(wildcard data/labels/*.jsonl)
+# Labelled sets used for training only (text written for training); `make train EXTRA_LABELS=` leaves them out.
+EXTRA_LABELS ?= data/written
+EXTRA := $(foreach dir,$(EXTRA_LABELS),--extra-labels $(dir))
+EXTRA_FILES := $(foreach dir,$(EXTRA_LABELS),$(dir)/gold.jsonl)
 UNITS := data/units.jsonl
-MODEL := models/framing.joblib
+MODEL := models/framing.skops
 STATIC_MODEL := models/static-minilm
 FEATURE_SETS := ngrams static ngrams+static minilm ngrams+minilm
 
-.PHONY: help setup embeddings-setup units train evaluate test lint format benchmark static-embeddings benchmark-embeddings active-learning clean
+.PHONY: help setup embeddings-setup units train evaluate test lint format benchmark benchmark-scale static-embeddings benchmark-embeddings active-learning clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -21,7 +25,7 @@ help:  ## List the targets
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,scale]'
 	touch $@
 
 setup: $(STAMP)  ## Create .venv and install framing with its dev tools
@@ -35,14 +39,14 @@ $(UNITS): $(STAMP) $(RAW)
 
 units: $(UNITS)  ## Ingest data/raw into data/units.jsonl
 
-$(MODEL): $(STAMP) $(UNITS) $(LABELS)
-	$(FRAMING) train --labels-dir data/labels --units $(UNITS) --output $@ --jobs 2 --quiet
+$(MODEL): $(STAMP) $(UNITS) $(LABELS) $(EXTRA_FILES)
+	$(FRAMING) train --labels-dir data/labels $(EXTRA) --units $(UNITS) --output $@ --jobs 2 --quiet
 
-train: $(MODEL)  ## Train the model on data/labels and show its cross-validated scores
+train: $(MODEL)  ## Train the model on data/labels plus $(EXTRA_LABELS) and show its scores
 	@$(FRAMING) info $(MODEL)
 
 evaluate: $(MODEL)  ## Write the evaluation reports to reports/
-	$(FRAMING) evaluate --labels-dir data/labels --units $(UNITS) --jobs 2
+	$(FRAMING) evaluate --labels-dir data/labels $(EXTRA) --units $(UNITS) --jobs 2
 
 test: $(STAMP)  ## Run the test suite
 	$(BIN)/pytest
@@ -58,6 +62,10 @@ format: $(STAMP)  ## Reformat the code with ruff
 benchmark: $(MODEL)  ## Measure prediction throughput and memory on one core
 	taskset -c 0 $(BIN)/python benchmarks/predict_throughput.py
 	taskset -c 0 $(BIN)/python benchmarks/streaming_memory.py
+	taskset -c 0 $(BIN)/python benchmarks/vocabulary_memory.py --sizes 100000 400000
+
+benchmark-scale: $(MODEL)  ## Dask workers against one process: predict 1,000,000 units, ingest 10,000 documents
+	$(BIN)/python benchmarks/scale_out.py
 
 $(STATIC_MODEL)/config.json: $(STAMP)
 	$(FRAMING) distill --output $(STATIC_MODEL)
@@ -66,8 +74,8 @@ static-embeddings: $(STATIC_MODEL)/config.json  ## Distill the static embedding 
 
 benchmark-embeddings: $(STAMP) $(UNITS) $(STATIC_MODEL)/config.json  ## Train one model per feature set, compare prediction speed on one core
 	for features in $(FEATURE_SETS); do \
-		$(FRAMING) train --labels-dir data/labels --units $(UNITS) --features $$features \
-			--output models/$$features.joblib --jobs 2 --quiet || exit 1; \
+		$(FRAMING) train --labels-dir data/labels --units $(UNITS) $(EXTRA) --features $$features \
+			--output models/$$features.skops --jobs 2 --quiet || exit 1; \
 	done
 	taskset -c 0 $(BIN)/python benchmarks/embedding_throughput.py
 
@@ -75,4 +83,4 @@ active-learning: $(STAMP) $(UNITS)  ## Simulate random vs uncertainty labelling 
 	$(BIN)/python benchmarks/active_learning.py --jobs 2
 
 clean:  ## Remove generated files (keeps .venv and labels)
-	rm -rf $(UNITS) models/*.joblib models/*.json reports .pytest_cache
+	rm -rf $(UNITS) models/*.skops models/*.joblib models/*.json reports .pytest_cache

@@ -36,7 +36,7 @@ def labels_dir(tmp_path_factory) -> Path:
 def model_path(labels_dir, tmp_path_factory) -> Path:
     from framing.model.train import train
 
-    path = tmp_path_factory.mktemp("models") / "framing.joblib"
+    path = tmp_path_factory.mktemp("models") / "framing.skops"
     train(labels_dir, path, units_path=None)
     return path
 
@@ -44,9 +44,9 @@ def model_path(labels_dir, tmp_path_factory) -> Path:
 @pytest.fixture
 def model_copy(model_path, tmp_path) -> Path:
     """A private copy of the trained model and its sidecar, safe to damage."""
-    for suffix in (".joblib", ".json"):
+    for suffix in (".skops", ".json"):
         shutil.copy(model_path.with_suffix(suffix), tmp_path / f"framing{suffix}")
-    return tmp_path / "framing.joblib"
+    return tmp_path / "framing.skops"
 
 
 TINY_VOCABULARY = [

@@ -9,10 +9,12 @@ runner = CliRunner()
 
 
 def test_ingest_writes_units_and_reports_bad_files(tmp_path):
-    (tmp_path / "a.txt").write_text("The system failed. Nobody acted.\n")
-    (tmp_path / "b.txt").write_bytes(b"\xff\xfe bad")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("The system failed. Nobody acted.\n")
+    (corpus / "b.txt").write_bytes(b"\xff\xfe bad")
     out = tmp_path / "units.jsonl"
-    result = runner.invoke(app, ["ingest", str(tmp_path), "-o", str(out)])
+    result = runner.invoke(app, ["ingest", str(corpus), "-o", str(out)])
     assert result.exit_code == 1
     assert "b.txt: not valid UTF-8" in result.output
     assert "Traceback" not in result.output
@@ -52,7 +54,7 @@ def test_predict_reads_tables(model_path, tmp_path, name, content):
 
 
 def test_predict_without_a_model_says_make_train(tmp_path):
-    result = runner.invoke(app, ["predict", "--model", str(tmp_path / "missing.joblib")], input="x\n")
+    result = runner.invoke(app, ["predict", "--model", str(tmp_path / "missing.skops")], input="x\n")
     assert result.exit_code == 1
     assert "Run `make train` first" in result.output
 
@@ -66,7 +68,7 @@ def test_predict_csv_without_text_column_is_a_clean_error(model_path, tmp_path):
 
 
 def test_train_with_no_labels_says_so(tmp_path):
-    result = runner.invoke(app, ["train", "--labels-dir", str(tmp_path), "-o", str(tmp_path / "m.joblib")])
+    result = runner.invoke(app, ["train", "--labels-dir", str(tmp_path), "-o", str(tmp_path / "m.skops")])
     assert result.exit_code == 1
     assert "Nothing to train on" in result.output
 

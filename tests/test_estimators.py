@@ -1,8 +1,8 @@
 """The scikit-learn contract, checked on every estimator the package defines (found automatically).
 
-scikit-learn's full ``parametrize_with_checks`` skips estimators whose input is
-text, so the checks here are its input-free API checks plus the fit/transform
-contract run on a few sentences.
+Estimators of numbers get scikit-learn's full ``parametrize_with_checks``. It
+skips estimators whose input is text, so those get its input-free API checks
+plus the fit/transform contract run on a few sentences.
 """
 
 import importlib
@@ -20,6 +20,7 @@ from sklearn.utils.estimator_checks import (
     check_no_attributes_set_in_init,
     check_parameters_default_constructible,
     check_set_params,
+    parametrize_with_checks,
 )
 
 import framing
@@ -39,12 +40,23 @@ def custom_estimators() -> list[type[BaseEstimator]]:
 
 
 ESTIMATORS = custom_estimators()
+TEXT_ESTIMATORS = [cls for cls in ESTIMATORS if cls().__sklearn_tags__().input_tags.string]
+NUMERIC_ESTIMATORS = [cls for cls in ESTIMATORS if cls not in TEXT_ESTIMATORS]
 
 
 def test_the_search_finds_the_known_estimators():
-    assert {"LemmaTfidfVectorizer", "LexiconCues", "SpacyLemmatizer", *MODEL_FIXTURES} <= {
-        cls.__name__ for cls in ESTIMATORS
+    assert {cls.__name__ for cls in TEXT_ESTIMATORS} >= {
+        "LemmaTfidfVectorizer",
+        "LexiconCues",
+        "SpacyLemmatizer",
+        *MODEL_FIXTURES,
     }
+    assert {cls.__name__ for cls in NUMERIC_ESTIMATORS} >= {"GroupedTemperatureScaling"}
+
+
+@parametrize_with_checks([cls() for cls in NUMERIC_ESTIMATORS])
+def test_numeric_estimators_pass_all_sklearn_checks(estimator, check):
+    check(estimator)
 
 
 @pytest.mark.parametrize(
@@ -70,7 +82,7 @@ def _dense(matrix) -> np.ndarray:
 MODEL_FIXTURES = {"StaticEmbedding": "tiny_static_model", "SentenceEmbedding": "tiny_sentence_model"}
 
 
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda cls: cls.__name__)
+@pytest.mark.parametrize("cls", TEXT_ESTIMATORS, ids=lambda cls: cls.__name__)
 def test_fit_transform_contract_on_text(cls, request):
     fixture = MODEL_FIXTURES.get(cls.__name__)
     estimator = cls(model=str(request.getfixturevalue(fixture))) if fixture else cls()

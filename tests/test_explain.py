@@ -12,7 +12,7 @@ def test_weights_rebuild_the_linear_scores_of_each_label(model_path):
     pipeline = load_model_file(model_path).pipeline
     names, weights = linear_weights(pipeline)
     values = pipeline[:-1].transform(TEXTS)
-    linear = pipeline.named_steps["classifier"].calibrated_classifiers_[0].estimator
+    linear = pipeline.named_steps["classifier"].estimator_
     scores = linear.decision_function(values)
     order = [list(pipeline.classes_).index(label) for label in LABELS]
     assert values.shape[1] == len(names) == weights.shape[1]

@@ -135,10 +135,12 @@ def test_tables_through_datasets(tmp_path):
 
 
 def test_bad_files_are_named_and_others_kept(tmp_path):
-    (tmp_path / "good.txt").write_text("The system failed.\n")
-    (tmp_path / "latin1.txt").write_bytes("Caf\xe9 staff were cut.".encode("latin-1"))
-    (tmp_path / "table.csv").write_text("id,body\n1,hello there\n")
-    report, units = run_ingest(tmp_path, tmp_path)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text("The system failed.\n")
+    (corpus / "latin1.txt").write_bytes("Caf\xe9 staff were cut.".encode("latin-1"))
+    (corpus / "table.csv").write_text("id,body\n1,hello there\n")
+    report, units = run_ingest(tmp_path, corpus)
     assert [u.text for u in units] == ["The system failed."]
     assert len(report.errors) == 2
     assert any("latin1.txt" in e and "UTF-8" in e for e in report.errors)

@@ -1,13 +1,14 @@
 """Training, persistence and prediction, end to end on the tiny labelled fixture."""
 
 import json
+import os
 
 import pytest
 
 import framing
 from framing.errors import ModelError, NoTrainingDataError
 from framing.labels.dataset import load_labelled
-from framing.model.persist import load_model_file, sha256_of
+from framing.model.persist import load_model_file, save_model, sha256_of
 from framing.model.train import train
 
 
@@ -19,11 +20,11 @@ def test_trained_model_metadata(model_path):
     assert metadata["sha256"] == sha256_of(model_path)
     assert len(metadata["cv"]["macro_f1_folds"]) == 5
     assert 0.0 <= metadata["cv"]["macro_f1_mean"] <= 1.0
-    assert {"scikit-learn", "spacy", "joblib"} <= metadata["libraries"].keys()
+    assert {"scikit-learn", "spacy", "skops"} <= metadata["libraries"].keys()
 
 
 def test_training_is_deterministic(labels_dir, model_path, tmp_path):
-    again = train(labels_dir, tmp_path / "again.joblib", units_path=None)
+    again = train(labels_dir, tmp_path / "again.skops", units_path=None)
     first = json.loads(model_path.with_suffix(".json").read_text())
     assert again["cv"] == first["cv"]
     assert again["training_data_sha256"] == first["training_data_sha256"]
@@ -72,9 +73,29 @@ def test_incompatible_model_is_refused(model_copy, field, value, message):
         load_model_file(model_copy)
 
 
+def test_a_model_that_cannot_predict_every_label_is_never_saved(model_copy):
+    pipeline = load_model_file(model_copy).pipeline
+    pipeline[-1].classes_ = pipeline.classes_[:3]  # stands for a fit on three labels
+    before = model_copy.read_bytes()
+    with pytest.raises(ModelError, match="cannot predict systemic-failure"):
+        save_model(pipeline, {}, model_copy)
+    assert model_copy.read_bytes() == before
+    assert sorted(p.name for p in model_copy.parent.iterdir()) == ["framing.json", "framing.skops"]
+
+
+def test_saved_files_get_the_usual_permissions(tmp_path, model_copy):
+    umask = os.umask(0o022)
+    try:
+        save_model(load_model_file(model_copy).pipeline, {}, tmp_path / "new.skops")
+    finally:
+        os.umask(umask)
+    for name in ("new.skops", "new.json"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o644
+
+
 def test_missing_model_says_run_make_train(tmp_path):
     with pytest.raises(ModelError, match="Run `make train` first"):
-        framing.load_model(tmp_path / "none.joblib")
+        framing.load_model(tmp_path / "none.skops")
 
 
 def test_too_little_data_is_a_clear_error(tmp_path):
@@ -82,7 +103,7 @@ def test_too_little_data_is_a_clear_error(tmp_path):
         json.dumps({"unit_id": "u", "text": "t", "label": "none", "annotator": "a", "doc_id": "d"}) + "\n"
     )
     with pytest.raises(NoTrainingDataError, match="Too little to train on"):
-        train(tmp_path, tmp_path / "m.joblib", units_path=None)
+        train(tmp_path, tmp_path / "m.skops", units_path=None)
 
 
 def test_groups_come_from_records(labels_dir):

@@ -70,3 +70,15 @@ def test_scikit_learn_api_checks(check, estimator):
 
     instance = {"SpacyLemmatizer": SpacyLemmatizer, "LexiconCues": LexiconCues}[estimator]()
     getattr(estimator_checks, check)(estimator, instance)
+
+
+def test_a_pipeline_whose_vocabulary_grew_is_replaced_with_the_same_results(monkeypatch):
+    from framing.model import nlp as module
+
+    texts = [f"Officers blamed {word}qx and {word}zv for the failures." for word in ("ab", "cd", "ef", "gh")]
+    expected = SpacyLemmatizer().fit([]).transform(texts)
+    first = load_nlp()
+    monkeypatch.setattr(module, "MAX_NEW_STRINGS", 3)
+    first.tokenizer("brandnewwordone brandnewwordtwo brandnewwordthree brandnewwordfour")
+    assert SpacyLemmatizer().fit([]).transform(texts) == expected
+    assert load_nlp() is not first

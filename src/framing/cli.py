@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from contextlib import nullcontext
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -22,6 +23,7 @@ from framing.errors import FramingError
 from framing.labels.interchange import FORMATS
 from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.pipeline import DEFAULT_FEATURES, FEATURE_SETS
+from framing.scale.partitions import FILES_PER_PART, ROWS_PER_PART
 
 app = typer.Typer(
     help="Measure how responsibility is framed: individual-blame, systemic-failure, resource or none.",
@@ -39,7 +41,45 @@ SpacyOption = Annotated[
 ]
 LabelsDirOption = Annotated[Path, typer.Option(help="Folder of annotator files and gold.jsonl.")]
 UnitsOption = Annotated[Path, typer.Option(help="Units file written by `framing ingest`.")]
-SeedOption = Annotated[int, typer.Option(help="Random seed for folds and models.")]
+SeedOption = Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Random seed for folds and models.")]
+
+
+def _jobs(value: int) -> int:
+    if value == 0:
+        raise typer.BadParameter("0 jobs cannot run anything; use 1 or more, or -1 for every core.")
+    return value
+
+
+def fail(message: object) -> NoReturn:
+    """Show ``message`` as an error and exit 1."""
+    console.print(f"[bold red]error:[/] {escape(str(message))}")
+    raise typer.Exit(1)
+
+
+ExtraLabelsOption = Annotated[
+    list[Path],
+    typer.Option(
+        "--extra-labels",
+        help="Further labels folder used for training only (repeatable), e.g. data/written: text written "
+        "for training. It joins every training fold and is never scored.",
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Run on the Dask cluster of this scheduler (e.g. tcp://10.0.0.5:8786); "
+        "-o is then a folder of part files. Needs `pip install 'framing\\[scale]'`."
+    ),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="Run on a local Dask cluster of this many worker processes (127.0.0.1); "
+        "-o is then a folder of part files. Needs `pip install 'framing\\[scale]'`.",
+    ),
+]
+
 
 Features = StrEnum("Features", {name.replace("+", "_"): name for name in FEATURE_SETS})
 """Feature sets (:data:`framing.model.pipeline.FEATURE_SETS`)."""
@@ -51,8 +91,7 @@ def run(function, *args, **kwargs):
     try:
         return function(*args, **kwargs)
     except FramingError as exc:
-        console.print(f"[bold red]error:[/] {escape(str(exc))}")
-        raise typer.Exit(1) from None
+        fail(exc)
 
 
 @app.command()
@@ -71,12 +110,37 @@ def ingest(
         bool, typer.Option("--comments", help="Treat each table row as one reader comment, kept whole.")
     ] = False,
     spacy_model: SpacyOption = DEFAULT_PIPELINE,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    partition_files: Annotated[
+        int, typer.Option(min=1, help="With --scheduler or --workers: files per partition.")
+    ] = FILES_PER_PART,
 ) -> None:
     """Read documents, drop boilerplate, and write sentence and comment units."""
-    from framing.corpus.ingest import find_sources
+    from framing.corpus.ingest import IngestReport, find_sources
     from framing.corpus.ingest import ingest as ingest_paths
+    from framing.files import check_output
 
-    files = run(find_sources, sources)
+    if scheduler or workers:
+        from framing.scale.steps import ingest_partitioned
+
+        report = _on_cluster(
+            "ingesting",
+            scheduler,
+            workers,
+            ingest_partitioned,
+            paths=sources,
+            output=output,
+            text_column=text_column,
+            id_column=id_column,
+            comments=comments,
+            spacy_model=spacy_model,
+            files_per_part=partition_files,
+        )
+        _ingest_summary(report, output)
+        return
+    run(check_output, output, sources)
+    files = run(find_sources, sources, IngestReport())
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("ingesting", total=len(files))
 
@@ -84,13 +148,22 @@ def ingest(
             progress.update(task, advance=1, description=f"ingesting {path.name}")
 
         report = run(
-            ingest_paths, files, output, text_column, id_column, comments, spacy_model, on_file=advance
+            ingest_paths, sources, output, text_column, id_column, comments, spacy_model, on_file=advance
         )
+    _ingest_summary(report, output)
+
+
+def _ingest_summary(report, output: Path) -> None:
+    """Print an ingest run's errors and counts; exit 1 if a file could not be read."""
+    for warning in report.warnings:
+        console.print(f"[bold yellow]warning:[/] {warning}")
     for error in report.errors:
-        console.print(f"[bold red]error:[/] {escape(str(error))}")
+        console.print(f"[bold red]error:[/] {escape(error)}")
     console.print(f"{report.units} units from {report.files} file(s) written to {output}")
     if report.errors:
-        console.print(f"{len(report.errors)} file(s) could not be read; their units are missing.")
+        console.print(
+            f"{len(report.errors)} file(s) or folder(s) could not be read; their units are missing."
+        )
         raise typer.Exit(1)
 
 
@@ -99,11 +172,15 @@ def train(
     labels_dir: LabelsDirOption = Path("data/labels"),
     units: UnitsOption = Path("data/units.jsonl"),
     output: Annotated[Path, typer.Option("--output", "-o", help="Model file to write.")] = Path(
-        "models/framing.joblib"
+        "models/framing.skops"
     ),
     seed: SeedOption = 13,
     spacy_model: SpacyOption = DEFAULT_PIPELINE,
-    jobs: Annotated[int, typer.Option(help="Parallel fits during model selection.")] = 1,
+    jobs: Annotated[
+        int, typer.Option(callback=_jobs, help="Parallel fits during model selection (-1: every core).")
+    ] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the scores table.")] = False,
+    extra_labels: ExtraLabelsOption = [],  # noqa: B006 - typer reads the default, never mutates it
     features: Annotated[
         Features,
         typer.Option(
@@ -111,13 +188,16 @@ def train(
             "n-grams joined with one of them. Embeddings need the optional extra 'embeddings' (see README)."
         ),
     ] = DEFAULT_FEATURE_SET,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the scores table.")] = False,
 ) -> None:
-    """Choose hyper-parameters by grouped CV, fit on all labels, and save the model."""
+    """Choose hyper-parameters by CV grouped by source, fit on all labels, and save the model."""
     from framing.model.train import train as train_model
 
     with console.status("training (grouped cross-validation over the parameter grid)"):
-        metadata = run(train_model, labels_dir, output, units, seed, spacy_model, jobs, features.value)
+        metadata = run(
+            train_model, labels_dir, output, units, seed, spacy_model, jobs, extra_labels, features.value
+        )
+    for problem in metadata["label_problems"]:
+        console.print(f"[bold yellow]warning:[/] skipped {problem}")
     console.print(f"model written to {output} ({metadata['model_id']})")
     if not quiet:
         print_model_summary(metadata)
@@ -164,27 +244,35 @@ def info(
         Path | None, typer.Argument(help="Model file (default: $FRAMING_MODEL or models/).")
     ] = None,
 ) -> None:
-    """Show a trained model's metadata and cross-validated scores."""
-    from framing.model.predict import load_model
+    """Show a trained model's metadata and cross-validated scores (read from its sidecar, never loaded)."""
+    from framing.model.persist import verify_model_file
+    from framing.model.predict import default_model_path
 
-    loaded = run(load_model, model)
-    print_model_summary(loaded.metadata)
+    metadata = run(verify_model_file, model or default_model_path())
+    print_model_summary(metadata)
 
 
 def read_input_texts(source: Path | None, text_column: str) -> Iterator[str]:
-    """Texts from a file or standard input: one per line, or JSONL/CSV with a text column."""
-    from framing.corpus.tables import TABLE_SUFFIXES, column, read_rows
+    """Texts from a file or standard input: one per line, or JSONL/CSV with a text column.
+
+    A value that is not a string (null, a number, a list) is an error naming its
+    line, as ``framing.predict`` raises TypeError naming its position.
+    """
+    from framing.corpus.tables import TABLE_SUFFIXES, read_rows, text_value
+    from framing.files import decode_lines, read_lines
 
     if source is None or str(source) == "-":
-        yield from (line.rstrip("\n") for line in sys.stdin)
+        yield from (line.rstrip("\r\n") for _, line in decode_lines(sys.stdin.buffer, "<stdin>"))
     elif source.suffix.lower() in TABLE_SUFFIXES:
         for number, row in read_rows(source):
-            yield str(column(source, number, row, text_column))
-    elif not source.exists():
+            text = text_value(source, number, row, text_column)
+            if text is None:
+                raise FramingError(f"{source}:{number}: the {text_column!r} value is empty (null), not text.")
+            yield text
+    elif not source.is_file():
         raise FramingError(f"{source}: no such file.")
     else:
-        with source.open(encoding="utf-8") as stream:
-            yield from (line.rstrip("\n") for line in stream)
+        yield from (line.rstrip("\r\n") for _, line in read_lines(source))
 
 
 @app.command()
@@ -199,30 +287,91 @@ def predict(
     model: Annotated[
         Path | None, typer.Option(help="Model file (default: $FRAMING_MODEL or models/).")
     ] = None,
-    batch_size: Annotated[int, typer.Option(help="Texts per batch; memory stays flat.")] = 4096,
+    batch_size: Annotated[int, typer.Option(min=1, help="Texts per batch; memory stays flat.")] = 4096,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    partition_rows: Annotated[
+        int,
+        typer.Option(min=1, help="With --scheduler or --workers: rows (lines) per partition of each file."),
+    ] = ROWS_PER_PART,
 ) -> None:
     """Label texts; write one JSON line per text with its label and probabilities."""
+    from framing.files import atomic_write, check_output
     from framing.model.predict import iter_predict, load_model
 
+    if scheduler or workers:
+        return _predict_on_cluster(
+            source, output, text_column, model, batch_size, scheduler, workers, partition_rows
+        )
+    reading_stdin = source is None or str(source) == "-"
+    if output is not None:
+        run(check_output, output, [] if reading_stdin else [source])
+    if not reading_stdin and not source.is_file():
+        fail(f"{source}: no such file.")
     loaded = run(load_model, model)
     texts = read_input_texts(source, text_column)
-    out = output.open("w", encoding="utf-8") if output else sys.stdout
     count = 0
-    try:
-        with Progress(console=console, transient=True, disable=output is None) as progress:
+    try:  # the output is written to a temporary file, renamed into place only when all went well
+        with (
+            atomic_write(output) if output else nullcontext(sys.stdout) as out,
+            Progress(console=console, transient=True, disable=output is None) as progress,
+        ):
             task = progress.add_task("predicting", total=None)
             for text, prediction in _with_texts(texts, iter_predict, loaded, batch_size):
                 out.write(json.dumps({"text": text, **prediction.to_dict()}, ensure_ascii=False) + "\n")
                 count += 1
                 progress.update(task, completed=count)
     except FramingError as exc:
-        console.print(f"[bold red]error:[/] {escape(str(exc))}")
-        raise typer.Exit(1) from None
-    finally:
-        if output:
-            out.close()
+        fail(f"{exc}{f' ({output} was left unchanged.)' if output else ''}")
     if output:
         console.print(f"{count} predictions written to {output}")
+
+
+def _predict_on_cluster(source, output, text_column, model, batch_size, scheduler, workers, rows) -> None:
+    """``framing predict`` on Dask: ``source`` is a file or folder, ``output`` a folder of part files."""
+    from framing.model.predict import load_model
+    from framing.scale.steps import predict_partitioned
+
+    if source is None or str(source) == "-" or output is None:
+        console.print(
+            "[bold red]error:[/] with --scheduler or --workers, give an input file or folder and -o FOLDER."
+        )
+        raise typer.Exit(1)
+    loaded = run(load_model, model)
+    count = _on_cluster(
+        "predicting",
+        scheduler,
+        workers,
+        predict_partitioned,
+        source=source,
+        output=output,
+        model=loaded,
+        text_column=text_column,
+        batch_size=batch_size,
+        rows_per_part=rows,
+    )
+    console.print(f"{count} predictions written to {output}/part-*.jsonl")
+
+
+def _on_cluster(what: str, scheduler: str | None, workers: int | None, step, **options):
+    """Run a :mod:`framing.scale.steps` function on a Dask cluster, with a progress bar."""
+    from rich.progress import MofNCompleteColumn
+
+    from framing.scale.runner import connect
+
+    def on_cluster():
+        columns = (*Progress.get_default_columns(), MofNCompleteColumn())
+        with Progress(*columns, console=console, transient=True) as progress:
+            task = progress.add_task("starting Dask", total=None)
+            with connect(scheduler, workers) as client:
+                progress.update(task, description=what)
+                return step(
+                    client,
+                    progress=lambda done, total: progress.update(task, completed=done, total=total),
+                    **options,
+                )
+
+    return run(on_cluster)
 
 
 def _with_texts(texts, predictor, model, batch_size):
@@ -248,17 +397,25 @@ def evaluate(
         typer.Option(help="External labelled set (.jsonl or .csv with text and label) scored by the model."),
     ] = None,
     seed: SeedOption = 13,
-    jobs: Annotated[int, typer.Option(help="Parallel outer folds and learning-curve fits.")] = 1,
-    resamples: Annotated[int, typer.Option(help="Bootstrap resamples of documents per interval.")] = 2000,
+    jobs: Annotated[
+        int, typer.Option(callback=_jobs, help="Parallel outer folds and learning-curve fits (-1: all).")
+    ] = 1,
+    resamples: Annotated[
+        int, typer.Option(min=1, help="Bootstrap resamples of documents per interval.")
+    ] = 2000,
+    extra_labels: ExtraLabelsOption = [],  # noqa: B006 - typer reads the default, never mutates it
 ) -> None:
-    """Evaluate the model (grouped nested CV, optional external test set) against two baselines."""
+    """Evaluate the model on real units (nested CV by source, optional external test) against baselines."""
     from rich import box
 
     from framing.experiment.evaluate import evaluate as evaluate_model
+    from framing.experiment.metrics import SYSTEMS
+    from framing.files import check_output
     from framing.report.content import headline_table
     from framing.report.text import estimate_text, verdict
     from framing.report.write import write_reports
 
+    run(check_output, output_dir / "metrics.json")  # a folder that cannot be written fails now, not later
     with console.status("evaluating (nested grouped cross-validation, baselines, learning curve)"):
         metrics = run(
             evaluate_model,
@@ -269,6 +426,7 @@ def evaluate(
             model_path=model,
             test_path=test,
             n_resamples=resamples,
+            extra_dirs=extra_labels,
         )
     files = run(write_reports, metrics, output_dir / metrics["model_id"])
     for warning in metrics["warnings"]:
@@ -283,19 +441,27 @@ def evaluate(
         for row in headline.rows:
             table.add_row(*row)
         Console().print(table)
-        difference = protocol["model_minus"]["lexicon"]["macro_f1"]
-        console.print(
-            f"macro-F1, model − keyword lexicon: {estimate_text(difference, '+', compact=True)}: "
-            f"{verdict(difference, 'keyword lexicon')}."
-        )
+        for baseline in ("seed_only", "lexicon"):
+            if baseline in protocol["model_minus"]:
+                difference = protocol["model_minus"][baseline]["macro_f1"]
+                name = SYSTEMS[baseline]
+                console.print(
+                    f"macro-F1, model − {name}: {estimate_text(difference, '+', compact=True)}: "
+                    f"{verdict(difference, name)}."
+                )
     console.print(f"95% bootstrap intervals in brackets, resampling documents. Report: {files['html']}")
 
 
 @app.command()
 def agreement(
-    files: Annotated[list[Path], typer.Argument(help="Labels files, one or more per annotator.")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Labels files, one or more per annotator, or a folder of them (not gold.jsonl)."),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
-    limit: Annotated[int, typer.Option(help="How many disagreements to list (0: none, -1: all).")] = -1,
+    limit: Annotated[
+        int, typer.Option(min=-1, help="How many disagreements to list (0: none, -1: all).")
+    ] = -1,
 ) -> None:
     """Cohen's kappa, Krippendorff's alpha, raw agreement and confusion between annotators."""
     from framing.labels.agreement import agreement_of_files
@@ -332,7 +498,7 @@ def agreement(
 HostOption = Annotated[
     str, typer.Option(help="Address to listen on. Anything but 127.0.0.1/localhost requires a token.")
 ]
-PortOption = Annotated[int, typer.Option(help="Port to listen on (0: any free port).")]
+PortOption = Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free port).")]
 TokenOption = Annotated[
     str | None,
     typer.Option(help="Access token to require (default: none on 127.0.0.1, a random one elsewhere)."),
@@ -456,12 +622,14 @@ def export_command(
 ) -> None:
     """Write units with their labels as CSV, Label Studio JSON, Prodigy JSONL or doccano JSONL."""
     from framing.corpus.units import read_units
+    from framing.files import atomic_write, check_output
     from framing.labels.interchange import LABEL_STUDIO_CONFIG, export_labels
     from framing.labels.store import GOLD_FILE, annotator_file
 
     if gold and annotator:
-        console.print("[bold red]error:[/] use either --annotator or --gold, not both.")
-        raise typer.Exit(1)
+        fail("use either --annotator or --gold, not both.")
+    if output is not None:  # never over the units or into the labels folder, where it would be read as labels
+        run(check_output, output, [units, labels_dir])
     labels_file = labels_dir / GOLD_FILE if gold else None
     if annotator:
         labels_file = run(annotator_file, labels_dir, annotator)
@@ -469,8 +637,8 @@ def export_command(
     if output is None:
         sys.stdout.write(text)
     else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        with atomic_write(output) as stream:
+            stream.write(text)
         console.print(f"{count} units written to {output}")
     if fmt is Format.label_studio:
         console.print(f"Label Studio labelling config for these tasks:\n{LABEL_STUDIO_CONFIG}", markup=False)

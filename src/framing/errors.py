@@ -42,6 +42,10 @@ class NothingToUndoError(FramingError):
     """An undo was asked for with no decision left to undo."""
 
 
+class ScaleError(FramingError):
+    """Dask is missing, the cluster is unreachable, or the partitioned input or output is unusable."""
+
+
 class InterchangeError(FramingError):
     """An import or export file cannot be read, or holds rows that cannot be imported."""
 

@@ -51,8 +51,8 @@ def load_source(source: str | Path) -> tuple[list[Unit], list[str]]:
     source = Path(source)
     if source.is_dir():
         report = IngestReport()
-        units = list(iter_units(find_sources([source]), report))
-        return units, report.errors
+        units = list(iter_units(find_sources([source], report), report))
+        return units, report.warnings + report.errors
     if not source.exists():
         raise IngestError(
             f"{source}: no such units file or folder. Run `framing ingest data/raw` (or `make units`), "

@@ -7,6 +7,8 @@ table row, or one reader comment (whose ``meta["page"]`` names its page).
 
 from __future__ import annotations
 
+import codecs
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -15,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from framing.corpus.boilerplate import MAX_ROLE_WORDS, boilerplate_rule, is_label_like
-from framing.corpus.tables import TABLE_SUFFIXES, column, read_rows
+from framing.corpus.tables import TABLE_SUFFIXES, read_rows, text_value
 from framing.corpus.units import Unit, UnitKind, make_unit_id, normalise, write_units
 from framing.errors import FramingError, IngestError
+from framing.files import check_output, output_lock
 from framing.model.nlp import DEFAULT_PIPELINE, load_nlp
 
 TEXT_SUFFIXES = (".txt", ".md", ".html", ".htm")
@@ -53,33 +56,57 @@ def slugify(text: str, max_length: int = 60) -> str:
 
 
 def read_text_file(path: Path) -> str:
-    """Decode ``path`` as UTF-8, with an error that names the file and the bad byte."""
+    """Decode ``path`` as UTF-8, with an error that names the file, the bad byte, its offset and line."""
     data = path.read_bytes()
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        return data.decode("utf-8-sig")
+        return data[start:].decode("utf-8")
     except UnicodeDecodeError as exc:
+        offset = start + exc.start
+        line = data.count(b"\n", 0, offset) + 1
         raise IngestError(
-            f"{path}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}). "
+            f"{path}: not valid UTF-8 (byte 0x{data[offset]:02x} at offset {offset}, line {line}). "
             "Re-save the file as UTF-8."
-        ) from exc
+        ) from None
+
+
+HIDDEN_TAGS = ("script", "style", "noscript", "template", "head", "nav", "footer")
+BLOCK_TAGS = frozenset(
+    {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "section", "article"}
+    | {"header", "aside", "pre"}
+)
+_BLOCK_END = object()
 
 
 def html_to_text(html: str) -> str:
-    """The visible text of an HTML page, one block element per paragraph."""
-    from bs4 import BeautifulSoup
+    """The visible text of an HTML page, one block element per paragraph.
+
+    One pass over the tree, in time linear in its size however many or deeply
+    nested the blocks are.
+    """
+    from bs4 import BeautifulSoup, CData, NavigableString, Tag
 
     soup = BeautifulSoup(html, "html.parser")
-    for hidden in soup(["script", "style", "noscript", "template", "head", "nav", "footer"]):
+    for hidden in soup(HIDDEN_TAGS):
         hidden.decompose()
     for hidden in soup.select("[hidden], [aria-hidden=true]"):
         hidden.decompose()
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    blocks = "p div li h1 h2 h3 h4 h5 h6 blockquote tr section article header aside pre"
-    for block in soup.find_all(blocks.split()):
-        block.insert_before("\n\n")
-        block.insert_after("\n\n")
-    return soup.get_text()
+    parts: list[str] = []
+    stack: list[object] = [soup]
+    while stack:
+        node = stack.pop()
+        if node is _BLOCK_END:
+            parts.append("\n\n")
+        elif isinstance(node, Tag):
+            if node.name == "br":
+                parts.append("\n")
+            elif node.name in BLOCK_TAGS:
+                parts.append("\n\n")
+                stack.append(_BLOCK_END)
+            stack.extend(reversed(node.contents))
+        elif type(node) in (NavigableString, CData):  # not comments, doctypes or declarations
+            parts.append(str(node))
+    return "".join(parts)
 
 
 _MARKDOWN_RULES = (
@@ -188,17 +215,17 @@ def split_page(text: str, page_id: str, source: str) -> list[Document]:
 def read_table(path: Path, text_column: str, id_column: str | None, comments: bool) -> Iterator[Document]:
     """Rows of a table file (:func:`framing.corpus.tables.read_rows`) as documents; empty texts skipped."""
     for index, (number, row) in enumerate(read_rows(path)):
-        text = column(path, number, row, text_column)
-        if text is None or not str(text).strip():
+        text = text_value(path, number, row, text_column)
+        if text is None or not text.strip():
             continue
         row_id = row.get(id_column) if id_column else None
         doc_id = f"{path.stem}:{row_id if row_id not in (None, '') else index}"
         meta = {"source": path.name, "row": index}
         meta.update({k: v for k, v in row.items() if k != text_column and _is_json_scalar(v)})
         if comments:
-            yield Document(doc_id, [str(text).strip()], "comment", meta)
+            yield Document(doc_id, [text.strip()], "comment", meta)
         else:
-            yield Document(doc_id, paragraphs_from_lines(str(text).split("\n")), "sentence", meta)
+            yield Document(doc_id, paragraphs_from_lines(text.split("\n")), "sentence", meta)
 
 
 def _is_json_scalar(value: object) -> bool:
@@ -236,17 +263,20 @@ def _is_corpus_file(path: Path) -> bool:
     )
 
 
-def find_sources(paths: Iterable[str | Path]) -> list[Path]:
+def find_sources(paths: Iterable[str | Path], report: IngestReport | None = None) -> list[Path]:
     """Expand folders into their supported files (sorted); check that files exist.
 
-    In a folder, hidden files and README files (which describe the corpus) are
-    skipped; a file named explicitly is always read.
+    In a folder, hidden files and folders and README files (which describe the
+    corpus) are skipped; a file named explicitly is always read. A sub-folder
+    that cannot be read goes to ``report.errors``, and a symbolic link to a
+    folder (not followed: it may lead outside the corpus, or in a circle) to
+    ``report.warnings``; without a report, either raises :class:`IngestError`.
     """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and _is_corpus_file(p))
+            files = _folder_files(path, report)
             if not files:
                 raise IngestError(f"{path}: no {', '.join(SUPPORTED_SUFFIXES)} files in this folder.")
             found.extend(files)
@@ -259,23 +289,80 @@ def find_sources(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
+def _folder_files(folder: Path, report: IngestReport | None) -> list[Path]:
+    """The corpus files under ``folder``, sorted; unreadable and linked sub-folders reported."""
+    found: list[str] = []
+
+    def unreadable(error: OSError) -> None:
+        message = (
+            f"{error.filename}: cannot read this folder ({error.strerror}); its files were not ingested."
+        )
+        if report is None:
+            raise IngestError(message)
+        report.errors.append(message)
+
+    for top, folders, files in os.walk(folder, onerror=unreadable):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        for name in folders:
+            link = os.path.join(top, name)
+            if os.path.islink(link):
+                message = (
+                    f"{link}: a link to a folder, not followed; name it as a source to ingest its files."
+                )
+                if report is None:
+                    raise IngestError(message)
+                report.warnings.append(message)
+        found.extend(os.path.join(top, name) for name in files)
+    return sorted(path for path in map(Path, found) if path.is_file() and _is_corpus_file(path))
+
+
 def units_of_documents(
     documents: Iterable[Document], spacy_model: str = DEFAULT_PIPELINE, batch_size: int = 256
 ) -> Iterator[Unit]:
-    """Split documents into units with spaCy, ``batch_size`` documents per ``nlp.pipe`` call."""
-    nlp = load_nlp(spacy_model)
-    disable = [name for name in ("lemmatizer", "ner", "textcat") if nlp.has_pipe(name)]
+    """Split documents into units with spaCy, ``batch_size`` documents per ``nlp.pipe`` call.
+
+    The pipeline is fetched per batch, so :func:`framing.model.nlp.load_nlp` can
+    replace one whose vocabulary has grown large.
+    """
     batch: list[Document] = []
     for document in documents:
         batch.append(document)
         if len(batch) >= batch_size:
-            yield from _units_of_batch(batch, nlp, disable)
+            yield from _units_of_batch(batch, load_nlp(spacy_model))
             batch = []
-    yield from _units_of_batch(batch, nlp, disable)
+    yield from _units_of_batch(batch, load_nlp(spacy_model))
 
 
-def _units_of_batch(batch: list[Document], nlp: Any, disable: list[str]) -> Iterator[Unit]:
-    to_split = [(p, i) for i, d in enumerate(batch) if d.kind == "sentence" for p in d.paragraphs]
+def split_long(text: str, limit: int) -> Iterator[str]:
+    """``text`` in pieces of at most ``limit`` characters, for spaCy's ``max_length``.
+
+    A piece ends after a sentence end where one lies in the second half of the
+    window, else at white space, else at the limit.
+
+    >>> list(split_long("One two. Three four.", 12))
+    ['One two.', ' Three four.']
+    """
+    while len(text) > limit:
+        window = text[:limit]
+        cut = max(window.rfind(mark) for mark in (". ", "! ", "? ", "\n")) + 1
+        if cut <= limit // 2:
+            cut = max(window.rfind(" "), window.rfind("\n"))
+        if cut <= 0:
+            cut = limit
+        yield text[:cut]
+        text = text[cut:]
+    yield text
+
+
+def _units_of_batch(batch: list[Document], nlp: Any) -> Iterator[Unit]:
+    disable = [name for name in ("lemmatizer", "ner", "textcat") if nlp.has_pipe(name)]
+    to_split = [
+        (piece, i)
+        for i, d in enumerate(batch)
+        if d.kind == "sentence"
+        for p in d.paragraphs
+        for piece in split_long(p, nlp.max_length)
+    ]
     sentences: dict[int, list[str]] = {i: [] for i in range(len(batch))}
     for doc, index in nlp.pipe(to_split, as_tuples=True, disable=disable):
         sentences[index].extend(" ".join(s.text.split()) for s in doc.sents if s.text.strip())
@@ -309,6 +396,7 @@ class IngestReport:
     files: int = 0
     units: int = 0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def iter_units(
@@ -349,17 +437,32 @@ def ingest(
 ) -> IngestReport:
     """Read ``paths`` (files or folders) and write their units to ``output`` as JSON Lines.
 
-    The output is written to a temporary file and renamed into place, so a
-    crash never leaves a half-written units file. Files that fail are listed
-    in the returned report; the others' units are still written.
+    The output is checked before any work (not an input, not inside an input
+    folder, writable), held against a second writer, written to a temporary
+    file and renamed into place, so a crash or Ctrl-C never leaves a
+    half-written units file. Files and sub-folders that fail are listed in the
+    returned report (links to folders in its warnings); the others' units are
+    still written. With no units at all (every file failed), ``output`` is
+    left as it was and :class:`IngestError` raised.
     """
-    files = find_sources(paths)
+    paths = [Path(path) for path in paths]
+    output = check_output(output, paths)
+    report = IngestReport()
+    files = find_sources(paths, report)
     if on_file is not None:
         files = _notify(files, on_file)
-    report = IngestReport()
-    units = iter_units(files, report, text_column, id_column, comments, spacy_model)
-    write_units(units, output)
+    with output_lock(output, f"{output} is being written by another `framing ingest`; wait for it."):
+        units = iter_units(files, report, text_column, id_column, comments, spacy_model)
+        write_units(_at_least_one(units, report, output), output)
     return report
+
+
+def _at_least_one(units: Iterator[Unit], report: IngestReport, output: Path) -> Iterator[Unit]:
+    """``units``, then an error (which leaves ``output`` unchanged) if there were none."""
+    yield from units
+    if not report.units:
+        problems = "".join(f"\n  {error}" for error in report.errors)
+        raise IngestError(f"No units to write; {output} was left unchanged.{problems}")
 
 
 def _notify(files: list[Path], on_file: Callable[[Path], None]) -> Iterator[Path]:

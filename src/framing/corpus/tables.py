@@ -6,24 +6,29 @@ imports) reads tables here, so the suffixes, the line numbers in errors and the
 with the standard library (UTF-8, a byte-order mark allowed); Parquet through
 Hugging Face ``datasets`` in streaming mode, offline and without a cache, so an
 edited file is always read afresh.
+
+A large table can be read in parts: :func:`split_table` cuts it into
+:class:`~framing.files.Span` s of whole rows, and ``read_rows(path, span)``
+reads one of them with the line or row numbers of the whole file.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from framing.errors import FramingError
-from framing.files import iter_jsonl
+from framing.files import Span, iter_jsonl, read_lines, split_lines
 
 TABLE_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")
 
 
-def read_rows(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``(line or row number, row)`` for each row of a table file, streamed.
+def read_rows(path: str | Path, span: Span | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line or row number, row)`` for each row of a table file (or of its ``span``), streamed.
 
     Blank JSON Lines are skipped; a line that is not a JSON object is an error
     that names the file and line. CSV rows are numbered by their line in the
@@ -36,21 +41,103 @@ def read_rows(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     if not path.is_file():
         raise FramingError(f"{path}: no such file.")
     if suffix == ".csv":
-        yield from _csv_rows(path)
+        yield from _csv_rows(path, span)
     elif suffix == ".parquet":
-        yield from _parquet_rows(path)
+        yield from _parquet_rows(path) if span is None else _parquet_span_rows(path, span)
     else:
-        yield from iter_jsonl(path)
+        yield from iter_jsonl(path, span=span)
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def split_table(path: str | Path, rows: int) -> list[Span]:
+    """Cut a table file into spans of ``rows`` rows (Parquet: whole row groups of at least ``rows``).
+
+    Read in order, the spans give exactly the rows of the whole file. A file
+    that cannot be cut (damaged, or one Parquet row group) is one span, and
+    reading it reports the problem as reading the whole file would.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return _csv_spans(path, rows)
+        if suffix == ".parquet":
+            return _parquet_spans(path, rows)
+        return split_lines(path, rows)
+    except (csv.Error, ValueError, OSError):  # reading the whole file reports the problem (and its line)
+        return [Span(0, path.stat().st_size if path.is_file() else 0)]
+
+
+def _csv_rows(path: Path, span: Span | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    # Lines are decoded one by one (read_lines), so a byte that is not UTF-8 is reported on its line.
+    fieldnames = _csv_header(path) if span else None
+    reader = csv.DictReader((line for _, line in read_lines(path, span=span)), fieldnames)
+    before = span.line - 1 if span else 0
+    try:
+        for row in reader:
+            yield before + reader.line_num, row
+    except csv.Error as exc:
+        raise FramingError(f"{path}:{before + reader.line_num}: cannot read as CSV ({exc}).") from None
+
+
+def _csv_header(path: Path) -> list[str] | None:
     with path.open(encoding="utf-8-sig", newline="") as stream:
-        reader = csv.DictReader(stream)
-        try:
-            for row in reader:
-                yield reader.line_num, row
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise FramingError(f"{path}:{reader.line_num + 1}: cannot read as CSV ({exc}).") from None
+        return next(csv.reader(stream), None)
+
+
+def _csv_spans(path: Path, rows: int) -> list[Span]:
+    """Spans of ``rows`` CSV rows after the header, cut where the csv module ends a row."""
+    spans: list[Span] = []
+    read = {"bytes": 0, "lines": 0}
+    with path.open("rb") as raw:
+
+        def lines() -> Iterator[str]:
+            for line in raw:
+                read["bytes"] += len(line)
+                read["lines"] += 1
+                yield line.decode("utf-8-sig" if read["lines"] == 1 else "utf-8")
+
+        reader = csv.reader(lines())
+        next(reader, None)
+        start, line, count = read["bytes"], read["lines"] + 1, 0
+        for _ in reader:
+            count += 1
+            if count == rows:
+                spans.append(Span(start, read["bytes"], line, count))
+                start, line, count = read["bytes"], read["lines"] + 1, 0
+    if count or not spans:
+        spans.append(Span(start, read["bytes"], line, count))
+    return spans
+
+
+def _parquet_spans(path: Path, rows: int) -> list[Span]:
+    """Runs of whole row groups holding at least ``rows`` rows each."""
+    import pyarrow.parquet as pq
+
+    metadata = pq.ParquetFile(path).metadata
+    spans: list[Span] = []
+    start, first, count = 0, 1, 0
+    for group in range(metadata.num_row_groups):
+        count += metadata.row_group(group).num_rows
+        if count >= rows:
+            spans.append(Span(start, group + 1, first, count))
+            start, first, count = group + 1, first + count, 0
+    if count or not spans:
+        spans.append(Span(start, metadata.num_row_groups, first, count))
+    return spans
+
+
+def _parquet_span_rows(path: Path, span: Span) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Rows of the row groups ``[span.start, span.stop)``, numbered as in the whole file."""
+    import pyarrow.parquet as pq
+
+    number = span.line
+    try:
+        for batch in pq.ParquetFile(path).iter_batches(row_groups=range(span.start, span.stop)):
+            for row in batch.to_pylist():
+                yield number, row
+                number += 1
+    except Exception as exc:  # pyarrow raises many types for damaged files
+        raise FramingError(f"{path}: cannot read as Parquet ({exc}).") from None
 
 
 def _parquet_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -66,6 +153,22 @@ def _parquet_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         raise
     except Exception as exc:  # datasets and pyarrow raise many types for damaged files
         raise FramingError(f"{path}: cannot read as Parquet ({exc}).") from None
+
+
+def text_value(
+    path: Path, number: int, row: dict[str, Any], name: str, option: str = "--text-column"
+) -> str | None:
+    """``row[name]`` (see :func:`column`) if it is text or null; a number, list or object is an error.
+
+    The error names the file and line, as ``framing.predict`` names the position of a non-string.
+    """
+    value = column(path, number, row, name, option)
+    if value is not None and not isinstance(value, str):
+        shown = json.dumps(value, ensure_ascii=False, default=str)
+        raise FramingError(
+            f"{path}:{number}: the {name!r} value is {shown[:60]} ({type(value).__name__}), not text."
+        )
+    return value
 
 
 def column(path: Path, number: int, row: dict[str, Any], name: str, option: str = "--text-column") -> Any:

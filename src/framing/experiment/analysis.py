@@ -42,11 +42,10 @@ def stratified_subset(
     return np.sort(np.concatenate(chosen))
 
 
-def _curve_point(
-    pipeline: Pipeline, texts: np.ndarray, labels: np.ndarray, train: np.ndarray, test: np.ndarray
-):
-    fitted = clone(pipeline).fit(texts[train], labels[train])
-    return fold_macro_f1(labels[test], fitted.predict(texts[test]))
+def _curve_point(pipeline: Pipeline, training: LabelledData, test: LabelledData) -> float:
+    # Macro-F1 depends only on the predicted label, which calibration never changes: fit without it.
+    fitted = clone(pipeline).set_params(classifier__n_splits=1).fit(training.texts, training.labels)
+    return fold_macro_f1(test.labels, fitted.predict(test.texts))
 
 
 def fold_macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
@@ -59,6 +58,7 @@ def learning_curve(
     data: LabelledData,
     folds: list[Split],
     baselines: dict[str, list[str]],
+    extra: LabelledData | None = None,
     fractions: Sequence[float] = CURVE_FRACTIONS,
     n_seeds: int = CURVE_SEEDS,
     seed: int = SEED,
@@ -69,10 +69,12 @@ def learning_curve(
     The hyper-parameters stay those of ``pipeline``. Each subset is drawn per
     label (at least as many units per label as the calibration has folds), once
     per seed; the full training fold is the same for every seed, so it is fitted
-    once. ``baselines`` (labels per unit) are scored on the same folds for reference.
+    once. ``extra`` (text written for training) is added whole to every
+    training subset, so the curve asks whether more labels of the main set would
+    help. ``baselines`` (labels per unit) are scored on the same folds for reference.
     """
-    texts, labels = np.asarray(data.texts, dtype=object), np.asarray(data.labels)
-    calibration_folds = pipeline.get_params().get("classifier__cv")
+    labels = np.asarray(data.labels)
+    calibration_folds = pipeline.get_params().get("classifier__n_splits")
     minimum = calibration_folds if isinstance(calibration_folds, int) else 3
     tasks = []  # (fraction, seed index, fold index, training subset, test units)
     for fraction in fractions:
@@ -80,8 +82,13 @@ def learning_curve(
             rng = np.random.default_rng([seed, s, round(fraction * 1000)])
             for k, (train, test) in enumerate(folds):
                 tasks.append((fraction, s, k, stratified_subset(train, labels, fraction, rng, minimum), test))
+
+    def training(subset: np.ndarray) -> LabelledData:
+        main = data.subset(subset)
+        return main if extra is None else LabelledData.concat([main, extra])
+
     scores = Parallel(n_jobs=n_jobs)(
-        delayed(_curve_point)(pipeline, texts, labels, subset, test) for *_, subset, test in tasks
+        delayed(_curve_point)(pipeline, training(subset), data.subset(test)) for *_, subset, test in tasks
     )
     # One row per fit: fraction, seed index, fold index, training size, macro-F1.
     rows = np.array(
@@ -127,7 +134,9 @@ def analyse(predictions: Predictions, n_resamples: int = N_RESAMPLES, seed: int 
         "units": len(data),
         "documents": len(set(groups)),
         "systems": {
-            name: classification_report(gold, labels_of[name], groups, n_resamples, seed) for name in SYSTEMS
+            name: classification_report(gold, labels_of[name], groups, n_resamples, seed)
+            for name in SYSTEMS
+            if name in labels_of
         },
         "model_minus": {
             name: paired_differences(gold, labels_of["model"], labels_of[name], groups, n_resamples, seed)
@@ -190,6 +199,7 @@ def by_kind(
         reports = {
             name: classification_report(gold, [labels_of[name][i] for i in keep], groups, n_resamples, seed)
             for name in SYSTEMS
+            if name in labels_of
         }
         rows.append(
             {

@@ -7,6 +7,7 @@ source of truth) and renders ``report.md`` and ``report.html`` from it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,8 @@ from framing.codebook import CODEBOOK_VERSION
 from framing.experiment.analysis import CURVE_SEEDS, analyse, learning_curve
 from framing.experiment.explain import top_features
 from framing.experiment.metrics import N_RESAMPLES
-from framing.experiment.protocols import external_test, nested_cv, outer_splits
-from framing.labels.dataset import describe_data, load_labelled, read_test_set
+from framing.experiment.protocols import cross_validated, external_test, outer_splits
+from framing.labels.dataset import LabelledData, load_training_sets, read_test_set
 from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.pipeline import SEED, feature_set, hyper_parameters
 from framing.model.predict import load_model
@@ -32,37 +33,62 @@ def evaluate(
     test_path: str | Path | None = None,
     n_resamples: int = N_RESAMPLES,
     curve_seeds: int = CURVE_SEEDS,
+    extra_dirs: Sequence[str | Path] = (),
 ) -> dict[str, Any]:
     """Evaluate the trained model and return the metrics (the content of ``metrics.json``).
 
     :func:`framing.report.write.write_reports` renders them into files.
 
     The cross-validation protocol re-runs the training procedure of ``framing
-    train`` inside grouped outer folds; ``test_path`` adds the external
+    train`` inside outer folds grouped by source, scoring units of
+    ``labels_dir`` only: the labelled sets of ``extra_dirs`` (text written for
+    training) join every training fold and are never scored. ``test_path`` adds the external
     protocol with the trained model itself (``model_path``, default: the model
     :func:`framing.model.predict.load_model` finds).
     """
     model = load_model(model_path)
     metadata = model.metadata
     test = read_test_set(test_path) if test_path is not None else None
-    data = load_labelled(labels_dir, units_path)
+    data, extras = load_training_sets(labels_dir, units_path, extra_dirs)
+    extra = LabelledData.concat(extras) if extras else None
     spacy_model = metadata.get("spacy_model", DEFAULT_PIPELINE)
     features = feature_set(model.pipeline)
     folds = outer_splits(data, seed)
-    predictions, fold_info = nested_cv(data, folds, seed, spacy_model, n_jobs, features)
+    predictions, fold_info = cross_validated(data, folds, extra, seed, spacy_model, n_jobs, features)
+    n_sources = len(set(data.sources))
+    split = (
+        f"leave-one-source-out ({n_sources} sources)"
+        if len(folds) == n_sources
+        else f"{len(folds)}-fold StratifiedGroupKFold by source ({n_sources} sources, seed {seed})"
+    )
+    written = (
+        f" Every training fold also holds all {len(extra)} units of {extra.source}, text written for "
+        "training, which is never scored; the same model trained on the real training folds alone is "
+        "reported as a baseline, so the gain from the written text is measured on the same units."
+        if extra is not None
+        else ""
+    )
     cv = {
-        "name": "nested grouped cross-validation",
+        "name": "nested cross-validation by source",
         "description": (
-            f"{len(folds)}-fold StratifiedGroupKFold by document (seed {seed}); in each outer training "
-            "fold the hyper-parameters are chosen by the grouped grid search of `framing train`, and the "
-            "held-out documents are predicted once. The baselines use the same folds; the keyword "
-            "lexicon learns nothing."
+            f"{split}: a source is one file or page (an article with its reader comments, an archive "
+            "page with its posts), so no held-out unit shares a source with a training unit. In each "
+            "outer training fold the hyper-parameters are chosen by the grouped grid search of "
+            f"`framing train`, and the held-out sources are predicted once.{written} The baselines "
+            "use the same folds; the keyword lexicon learns nothing."
         ),
         "bootstrap": {"resamples": n_resamples, "resampling": "documents", "confidence": 0.95, "seed": seed},
         **analyse(predictions, n_resamples, seed),
         "folds": fold_info,
         "learning_curve": learning_curve(
-            model.pipeline, data, folds, predictions.baselines, n_seeds=curve_seeds, seed=seed, n_jobs=n_jobs
+            model.pipeline,
+            data,
+            folds,
+            predictions.baselines,
+            extra,
+            n_seeds=curve_seeds,
+            seed=seed,
+            n_jobs=n_jobs,
         ),
         "explanations": "Features that pushed each prediction come from the outer-fold model that made it.",
     }
@@ -82,11 +108,11 @@ def evaluate(
                 "confidence": 0.95,
                 "seed": seed,
             },
-            **analyse(external_test(model, test, data), n_resamples, seed),
+            **analyse(external_test(model, test, LabelledData.concat([data, *extras])), n_resamples, seed),
             "explanations": "Features that pushed each prediction come from the trained model.",
         }
     warnings = [f"Damaged label line skipped: {problem}" for problem in data.problems]
-    if metadata.get("training_data_sha256") != data.sha256():
+    if metadata.get("training_data_sha256") != LabelledData.concat([data, *extras]).sha256():
         warnings.append(
             f"The model {metadata['model_id']} was trained on other labels than the ones evaluated here "
             "(training-data hashes differ): retrain with `make train`."
@@ -115,7 +141,8 @@ def evaluate(
                 "sha256": metadata.get("training_data_sha256"),
             },
         },
-        "data": describe_data(data),
+        "data": data.describe(),
+        "extra_data": [part.describe() for part in extras],
         "top_features": top_features(model.pipeline),
         "protocols": protocols,
     }

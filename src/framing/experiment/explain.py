@@ -20,15 +20,13 @@ from framing.codebook import LABELS
 
 def linear_weights(pipeline: Pipeline) -> tuple[np.ndarray, np.ndarray]:
     """Feature names and the coefficient matrix, one row per label in ``LABELS`` order (zeros if unseen)."""
-    calibrated = pipeline.named_steps["classifier"]
-    linear = calibrated.calibrated_classifiers_[0].estimator
+    linear = pipeline.named_steps["classifier"].estimator_
     names = pipeline.named_steps["features"].get_feature_names_out()
     coefficients = linear.coef_
     if coefficients.shape[0] == 1:  # binary: one row, for the second class
         coefficients = np.vstack([-coefficients, coefficients])
     by_label = np.zeros((len(LABELS), coefficients.shape[1]))
-    # The calibrated classifier fits its linear model on encoded labels 0..k-1.
-    for row, label in zip(coefficients, calibrated.classes_[linear.classes_], strict=True):
+    for row, label in zip(coefficients, linear.classes_, strict=True):
         by_label[LABELS.index(label)] = row
     return names, by_label
 

@@ -22,8 +22,14 @@ N_RESAMPLES = 2000
 N_BINS = 10
 HEADLINE = ("accuracy", "macro_f1", "kappa")
 """The scores shown in headline tables, in order."""
-SYSTEMS = {"model": "framing model", "lexicon": "keyword lexicon", "majority": "majority class"}
-"""The systems compared in every table, by key: the model and the two baselines."""
+SYSTEMS = {
+    "model": "framing model",
+    "seed_only": "model on the main labels alone",
+    "lexicon": "keyword lexicon",
+    "majority": "majority class",
+}
+"""The systems compared in every table, by key: the model and its baselines (``seed_only`` only when
+extra labelled sets were used for training)."""
 
 
 def scores_from_confusion(matrix: np.ndarray) -> dict[str, np.ndarray]:

@@ -1,23 +1,28 @@
 """Evaluation protocols: how each labelled unit gets a prediction from a model that never saw it.
 
-- ``cv``: nested cross-validation grouped by document. Each outer fold's model
-  is chosen by a grouped grid search on the outer training documents only, so
-  every unit is predicted by a model that never saw its document, and no
-  hyper-parameter was chosen on it. The two baselines (majority class, keyword
-  lexicon) are scored on the same outer splits.
+- ``cv``: nested cross-validation grouped by source (a file or page: an
+  article with its reader comments, an archive page with its posts). Each
+  outer fold's model is chosen by a grouped grid search on the outer training
+  data only, so every unit is predicted by a model that never saw its source,
+  and no hyper-parameter was chosen on it. Labelled sets written for training
+  join every training fold and are never predicted. The baselines (the model
+  trained on the main set alone, the majority class, the keyword lexicon) are
+  scored on the same outer splits.
 - ``test``: an external labelled file scored by the trained model (fitted on
   all training labels), against the same baselines.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.dummy import DummyClassifier
-from sklearn.model_selection import cross_val_predict, cross_validate
+from sklearn.metrics import f1_score
 from sklearn.pipeline import Pipeline
 
 from framing.codebook import LABELS
@@ -25,7 +30,7 @@ from framing.labels.dataset import LabelledData, check_trainable
 from framing.model.lexicon import keyword_label
 from framing.model.nlp import DEFAULT_PIPELINE, SpacyLemmatizer
 from framing.model.persist import FramingModel
-from framing.model.pipeline import DEFAULT_FEATURES, SEED, grouped_folds, hyper_parameters, model_search
+from framing.model.pipeline import DEFAULT_FEATURES, SEED, grouped_folds, hyper_parameters, select_model
 
 Split = tuple[np.ndarray, np.ndarray]
 
@@ -64,62 +69,102 @@ def lexicon_labels(texts: Sequence[str], spacy_model: str = DEFAULT_PIPELINE) ->
 
 
 def outer_splits(data: LabelledData, seed: int = SEED) -> list[Split]:
-    """The outer folds, grouped by document, shared by the model, the baselines and the learning curve."""
-    splitter = grouped_folds(len(set(data.groups)), seed)
-    return list(splitter.split(data.texts, data.labels, data.groups))
+    """The outer folds, grouped by source (file or page), shared by the models, baselines and learning curve.
+
+    With five sources or fewer this is leave-one-source-out.
+    """
+    sources = data.sources
+    splitter = grouped_folds(len(set(sources)), seed)
+    return list(splitter.split(data.texts, data.labels, sources))
+
+
+def fit_selected(
+    training: LabelledData, seed: int, spacy_model: str, features: str = DEFAULT_FEATURES
+) -> Pipeline:
+    """The model ``framing train`` would choose and fit on ``training`` (one outer fold)."""
+    pipeline, _ = select_model(
+        training.texts, training.labels, training.sources, seed, spacy_model, max_splits=4, features=features
+    )
+    return pipeline
 
 
 def nested_cv(
     data: LabelledData,
     folds: list[Split],
+    extra: LabelledData | None = None,
+    seed: int = SEED,
+    spacy_model: str = DEFAULT_PIPELINE,
+    n_jobs: int = 1,
+    features: str = DEFAULT_FEATURES,
+) -> tuple[np.ndarray, list[Pipeline], list[dict[str, Any]]]:
+    """Out-of-fold probabilities from a grid search nested in each outer fold of ``data``.
+
+    ``extra`` (labelled text written for training) joins every training fold
+    and is never predicted; ``features`` names the searched feature set.
+    Returns the probabilities in ``LABELS`` order, the pipeline of each fold,
+    and per fold its size and the hyper-parameters chosen.
+    """
+    trainings = [
+        data.subset(train) if extra is None else LabelledData.concat([data.subset(train), extra])
+        for train, _ in folds
+    ]
+    for training in trainings:
+        check_trainable(training)
+    pipelines = Parallel(n_jobs=n_jobs)(
+        delayed(fit_selected)(training, seed, spacy_model, features) for training in trainings
+    )
+    texts, labels = np.asarray(data.texts, dtype=object), np.asarray(data.labels)
+    probabilities = np.zeros((len(data), len(LABELS)))
+    info = []
+    for i, ((_, test), pipeline) in enumerate(zip(folds, pipelines, strict=True)):
+        probabilities[test] = probabilities_in_label_order(
+            pipeline.predict_proba(texts[test]), pipeline.classes_
+        )
+        predicted = [LABELS[k] for k in probabilities[test].argmax(axis=1)]
+        info.append(
+            {
+                "fold": i + 1,
+                "test_units": len(test),
+                "test_documents": len({data.groups[k] for k in test}),
+                "test_sources": sorted({data.sources[k] for k in test}),
+                "training_units": len(trainings[i]),
+                "macro_f1": float(f1_score(labels[test], predicted, average="macro", zero_division=0)),
+                "chosen": hyper_parameters(pipeline),
+            }
+        )
+    return probabilities, pipelines, info
+
+
+def cross_validated(
+    data: LabelledData,
+    folds: list[Split],
+    extra: LabelledData | None = None,
     seed: int = SEED,
     spacy_model: str = DEFAULT_PIPELINE,
     n_jobs: int = 1,
     features: str = DEFAULT_FEATURES,
 ) -> tuple[Predictions, list[dict[str, Any]]]:
-    """Out-of-fold probabilities from a grid search nested in each grouped outer fold.
+    """The ``cv`` protocol: the model (trained on ``data`` folds plus ``extra``) and baselines on ``data``.
 
-    ``features`` names the feature set of the searched pipeline. Returns the
-    predictions and, per fold, its size and the hyper-parameters chosen.
+    With ``extra``, the same model trained on the ``data`` folds alone is a
+    further system (``seed_only``), so the gain from the extra labels is
+    measured on the same held-out units.
     """
-    check_trainable(data)
-    n_groups = len(set(data.groups))
-    inner = model_search(n_groups - n_groups // 5, seed, spacy_model, max_splits=4, features=features)
-    texts, labels, groups = (
-        np.asarray(data.texts, dtype=object),
-        np.asarray(data.labels),
-        np.asarray(data.groups),
-    )
-    fitted = cross_validate(
-        inner,
-        texts,
-        labels,
-        cv=folds,
-        scoring="f1_macro",
-        n_jobs=n_jobs,
-        params={"groups": groups},
-        return_estimator=True,
-        error_score="raise",
-    )
-    probabilities = np.zeros((len(data), len(LABELS)))
+    probabilities, pipelines, info = nested_cv(data, folds, extra, seed, spacy_model, n_jobs, features)
     fold_of = np.zeros(len(data), dtype=int)
-    info = []
-    for i, ((_, test), search) in enumerate(zip(folds, fitted["estimator"], strict=True)):
-        probabilities[test] = probabilities_in_label_order(search.predict_proba(texts[test]), search.classes_)
+    for i, (_, test) in enumerate(folds):
         fold_of[test] = i
-        info.append(
-            {
-                "fold": i + 1,
-                "test_units": len(test),
-                "test_documents": len(set(groups[test])),
-                "macro_f1": float(fitted["test_score"][i]),
-                "chosen": hyper_parameters(search.best_estimator_),
-            }
-        )
-    majority = cross_val_predict(DummyClassifier(strategy="most_frequent"), texts, labels, cv=folds)
-    baselines = {"lexicon": lexicon_labels(data.texts, spacy_model), "majority": list(majority)}
-    explainers = [search.best_estimator_ for search in fitted["estimator"]]
-    return Predictions(data, probabilities, baselines, explainers, fold_of), info
+    baselines: dict[str, list[str]] = {}
+    if extra is not None and len(extra):
+        alone, _, _ = nested_cv(data, folds, None, seed, spacy_model, n_jobs, features)
+        baselines["seed_only"] = [LABELS[k] for k in alone.argmax(axis=1)]
+    baselines["lexicon"] = lexicon_labels(data.texts, spacy_model)
+    majority = np.empty(len(data), dtype=object)
+    for train, test in folds:
+        training_labels = [data.labels[k] for k in train] + (extra.labels if extra is not None else [])
+        majority[test] = Counter(training_labels).most_common(1)[0][0]
+    baselines["majority"] = list(majority)
+    return Predictions(data, probabilities, baselines, pipelines, fold_of), info
 
 
 def external_test(model: FramingModel, test: LabelledData, training: LabelledData) -> Predictions:

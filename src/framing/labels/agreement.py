@@ -13,7 +13,7 @@ from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
 from framing.codebook import LABELS
 from framing.errors import LabelFileError
-from framing.labels.store import LabelRecord, annotations_by_annotator, read_many
+from framing.labels.store import LabelRecord, annotations_by_annotator, annotator_files, read_many
 
 
 @dataclass
@@ -93,6 +93,12 @@ def _alpha(codes: np.ndarray) -> float:
 
 
 def agreement_of_files(paths: list[str | Path]) -> Agreement:
-    """Agreement between the annotators found in ``paths`` (one or more labels files)."""
-    loaded = read_many(paths)
+    """Agreement between the annotators found in ``paths`` (labels files, or folders of them).
+
+    A folder stands for its annotator files (``gold.jsonl`` is not an annotator).
+    """
+    files: list[Path] = []
+    for path in map(Path, paths):
+        files.extend(annotator_files(path) if path.is_dir() else [path])
+    loaded = read_many(files)
     return agreement_of(annotations_by_annotator(loaded.records), loaded.problems)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,25 @@ from framing.labels.store import LabelRecord, training_labels
 MIN_GROUPS = 2
 
 
+def source_of(doc_id: str) -> str:
+    """The source a document comes from: the file or page, i.e. the part of its id before any ``/``.
+
+    A page's reader comments (``page/comment-3``) and an archive page's posts
+    (``page/post-title``) share their page's source.
+
+    >>> source_of("004_c661742950fc0f3b/comment-3")
+    '004_c661742950fc0f3b'
+    """
+    return doc_id.split("/", 1)[0]
+
+
 @dataclass
 class LabelledData:
-    """Texts, gold labels and document groups, aligned by index."""
+    """Texts, gold labels and document groups, aligned by index.
+
+    ``sets`` names the labelled set each unit comes from (its labels folder),
+    so that sets written for training can be kept out of every test fold.
+    """
 
     texts: list[str]
     labels: list[str]
@@ -34,9 +51,19 @@ class LabelledData:
     unit_ids: list[str]
     source: str = ""
     problems: list[str] = field(default_factory=list)
+    sets: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.sets:
+            self.sets = [self.source] * len(self.texts)
 
     def __len__(self) -> int:
         return len(self.texts)
+
+    @property
+    def sources(self) -> list[str]:
+        """Each unit's source (file or page), the unit of grouping for evaluation folds."""
+        return [source_of(group) for group in self.groups]
 
     def sha256(self) -> str:
         """A hash of the training data (unit ids, texts and labels, order-independent)."""
@@ -44,6 +71,44 @@ class LabelledData:
             f"{u}\t{t}\t{y}" for u, t, y in zip(self.unit_ids, self.texts, self.labels, strict=True)
         )
         return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+    def subset(self, indices: Sequence[int]) -> LabelledData:
+        """The units at ``indices``, in that order."""
+        pick = [int(i) for i in indices]
+        return LabelledData(
+            *(
+                [values[i] for i in pick]
+                for values in (self.texts, self.labels, self.groups, self.kinds, self.unit_ids)
+            ),
+            source=self.source,
+            problems=self.problems,
+            sets=[self.sets[i] for i in pick],
+        )
+
+    @classmethod
+    def concat(cls, parts: Sequence[LabelledData]) -> LabelledData:
+        """Several labelled sets as one; each unit keeps its set name."""
+        return cls(
+            *([value for part in parts for value in getattr(part, name)] for name in _COLUMNS),
+            source=" + ".join(part.source for part in parts),
+            problems=[problem for part in parts for problem in part.problems],
+            sets=[name for part in parts for name in part.sets],
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """Counts of the set: units, documents, sources, labels, kinds, and its hash."""
+        return {
+            "source": self.source,
+            "units": len(self),
+            "documents": len(set(self.groups)),
+            "sources": len(set(self.sources)),
+            "per_label": {label: self.labels.count(label) for label in LABELS},
+            "per_kind": dict(Counter(self.kinds).most_common()),
+            "sha256": self.sha256(),
+        }
+
+
+_COLUMNS = ("texts", "labels", "groups", "kinds", "unit_ids")
 
 
 def load_labelled(labels_dir: str | Path, units_path: str | Path | None = None) -> LabelledData:
@@ -70,17 +135,36 @@ def load_labelled(labels_dir: str | Path, units_path: str | Path | None = None) 
         unit_ids=[r.unit_id for r in records],
         source=found.source,
         problems=found.problems,
+        sets=[str(labels_dir)] * len(records),
     )
 
 
+def load_training_sets(
+    labels_dir: str | Path, units_path: str | Path | None = None, extra_dirs: Sequence[str | Path] = ()
+) -> tuple[LabelledData, list[LabelledData]]:
+    """The main labelled set (real text, the one evaluated) and the extra sets (training only)."""
+    return load_labelled(labels_dir, units_path), [load_labelled(d) for d in extra_dirs]
+
+
 def check_trainable(data: LabelledData) -> None:
-    """Raise a clear error when the data cannot support grouped cross-validation."""
+    """Raise a clear error, before any fitting, when the data cannot train a model of every label.
+
+    Needs :data:`MIN_GROUPS` documents and units of every label.
+    """
     n_groups = len(set(data.groups))
     present = sorted(set(data.labels))
     if n_groups < MIN_GROUPS or len(present) < 2:
         raise NoTrainingDataError(
             f"Too little to train on: {len(data)} labelled units from {n_groups} document(s) "
             f"with label(s) {present}. Need at least {MIN_GROUPS} documents and 2 labels."
+        )
+    counts = Counter(data.labels)
+    missing = [label for label in LABELS if not counts[label]]
+    if missing:
+        raise NoTrainingDataError(
+            f"No training units labelled {' or '.join(missing)} (units per label: "
+            f"{', '.join(f'{label} {counts[label]}' for label in LABELS)}). The model must learn every "
+            "label: label some units as " + " and ".join(missing) + " first."
         )
 
 
@@ -110,15 +194,3 @@ def read_test_set(path: str | Path) -> LabelledData:
     if not texts:
         raise FramingError(f"{path}: no labelled rows.")
     return LabelledData(texts, labels, groups, kinds, ids, source=str(path))
-
-
-def describe_data(data: LabelledData) -> dict[str, Any]:
-    """Counts of a labelled set: units, documents, labels, kinds."""
-    return {
-        "source": data.source,
-        "units": len(data),
-        "documents": len(set(data.groups)),
-        "per_label": {label: data.labels.count(label) for label in LABELS},
-        "per_kind": dict(Counter(data.kinds).most_common()),
-        "sha256": data.sha256(),
-    }

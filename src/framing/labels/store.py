@@ -159,25 +159,33 @@ def training_labels(labels_dir: str | Path) -> TrainingLabels:
     Raises :class:`NoTrainingDataError` when there is nothing to train on.
     """
     labels_dir = Path(labels_dir)
+    if labels_dir.exists() and not labels_dir.is_dir():
+        raise LabelFileError(f"{labels_dir}: not a folder; give the folder of the labels files.")
     gold = labels_dir / GOLD_FILE
+    records: list[LabelRecord] = []
+    problems: list[str] = []
     if gold.exists():
         loaded = read_records(gold)
         records = list(latest(loaded.records).values())
+        problems = loaded.problems
         source = f"{gold} (adjudicated gold labels)"
-    else:
+        if not records:  # an empty gold file must not hide the annotators' labels
+            problems.append(f"{gold}: holds no labels, so the units all annotators agree on are used instead")
+    if not records:
         files = annotator_files(labels_dir)
         loaded = read_many(files)
         records = agreed(annotations_by_annotator(loaded.records))
+        problems += loaded.problems
         source = (
             f"{len(files)} annotator file(s) in {labels_dir}, units where all annotators agree "
-            "(no gold.jsonl yet)"
+            f"({'gold.jsonl holds no labels' if gold.exists() else 'no gold.jsonl yet'})"
         )
     if not records:
         raise NoTrainingDataError(
             f"Nothing to train on: no labelled units in {labels_dir}. Label units with "
             "`framing label --annotator NAME`, or import labels with `framing import`."
         )
-    return TrainingLabels(records, source, loaded.problems)
+    return TrainingLabels(records, source, problems)
 
 
 def agreed(by_annotator: dict[str, dict[str, LabelRecord]]) -> list[LabelRecord]:

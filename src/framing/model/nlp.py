@@ -19,6 +19,15 @@ from framing.errors import FramingError
 DEFAULT_PIPELINE = "blank:en"
 """Blank English with a rule-based sentencizer and the lookup lemmatizer."""
 
+MAX_NEW_STRINGS = 200_000
+"""New strings a cached pipeline may learn before :func:`load_nlp` builds a fresh one.
+
+spaCy's StringStore, lexemes and tokenizer cache gain entries for every word
+never seen before and never shrink, so on a large corpus memory would grow
+with its vocabulary. A fresh pipeline drops them; results do not change,
+because spaCy's string hashes do not depend on the store
+(``benchmarks/vocabulary_memory.py`` measures the bound)."""
+
 # Components of trained pipelines that the feature transformer does not need.
 _UNNEEDED_FOR_FEATURES = ("parser", "ner", "senter", "sentencizer", "textcat")
 
@@ -34,11 +43,25 @@ def load_nlp(spacy_model: str = DEFAULT_PIPELINE) -> Language:
     >>> [sent.text for sent in nlp("Budgets were cut. Staff left.").sents]
     ['Budgets were cut.', 'Staff left.']
     """
-    return _build_nlp(spacy_model)
+    nlp = _build_nlp(spacy_model)
+    if len(nlp.vocab.strings) > _fresh_sizes.get(spacy_model, 0) + MAX_NEW_STRINGS:
+        _build_nlp.cache_clear()  # whoever still uses the old pipeline keeps it until done
+        nlp = _build_nlp(spacy_model)
+    return nlp
+
+
+_fresh_sizes: dict[str, int] = {}
+"""Number of strings of each pipeline when it was built."""
 
 
 @lru_cache(maxsize=4)
 def _build_nlp(spacy_model: str) -> Language:
+    nlp = _new_nlp(spacy_model)
+    _fresh_sizes[spacy_model] = len(nlp.vocab.strings)
+    return nlp
+
+
+def _new_nlp(spacy_model: str) -> Language:
     if spacy_model == DEFAULT_PIPELINE:
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
@@ -57,10 +80,11 @@ def _build_nlp(spacy_model: str) -> Language:
     return nlp
 
 
-@lru_cache(maxsize=4)
-def _lookup_lemmatizer(spacy_model: str) -> Callable[[int], str]:
-    """A memoised lower-case-form hash -> lemma function from the lookup table."""
-    nlp = load_nlp(spacy_model)
+def _lookup_lemmatizer(nlp: Language) -> Callable[[int], str]:
+    """A memoised lower-case-form hash -> lemma function from ``nlp``'s lookup table.
+
+    Made afresh for each batch, so the memo is bounded by the batch's vocabulary.
+    """
     table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
     strings = nlp.vocab.strings
     memo: dict[int, str] = {}
@@ -133,7 +157,7 @@ class SpacyLemmatizer(TextTransformerMixin, BaseEstimator):
         if self.spacy_model == DEFAULT_PIPELINE:
             # The lookup lemmatizer is a table look-up: memoised here, it costs
             # far less than running the component token by token.
-            lemma = _lookup_lemmatizer(self.spacy_model)
+            lemma = _lookup_lemmatizer(nlp)
             docs = nlp.tokenizer.pipe(texts, batch_size=self.batch_size)
             return [" ".join(map(lemma, _word_forms(doc))) for doc in docs]
         disable = [name for name in _UNNEEDED_FOR_FEATURES if nlp.has_pipe(name)]

@@ -11,15 +11,18 @@ see the text and the n-grams its lemmas.
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Sequence
 from typing import Any
 
-from sklearn.calibration import CalibratedClassifierCV
+import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from framing.errors import FeatureError
 from framing.model import embeddings
+from framing.model.calibration import GroupedTemperatureScaling
 from framing.model.features import LemmaTfidfVectorizer
 from framing.model.lexicon import LexiconCues
 from framing.model.nlp import DEFAULT_PIPELINE, SpacyLemmatizer
@@ -107,15 +110,15 @@ def build_pipeline(
     """The full model: raw text in, calibrated label probabilities out.
 
     Features (see :data:`FEATURE_SETS`) -> class-balanced logistic
-    regression, temperature-scaled. With the default ``ngrams``: spaCy lemmas
-    -> word 1-2-grams + character 2-4-grams + lexicon cues.
+    regression, temperature-scaled on out-of-fold scores grouped by document
+    (pass them with :func:`fit_params`). With the default ``ngrams``: spaCy
+    lemmas -> word 1-2-grams + character 2-4-grams + lexicon cues.
     """
     branches = check_features(features)
-    classifier = CalibratedClassifierCV(
+    classifier = GroupedTemperatureScaling(
         LogisticRegression(C=C, class_weight="balanced", max_iter=5000, random_state=seed),
-        method="temperature",
-        cv=calibration_folds,
-        ensemble=False,
+        n_splits=calibration_folds,
+        random_state=seed,
     )
     if features == DEFAULT_FEATURES:
         return Pipeline([*ngram_steps(spacy_model), ("classifier", classifier)])
@@ -131,6 +134,11 @@ def feature_set(pipeline: Pipeline) -> str:
     if "lemmas" in pipeline.named_steps:
         return DEFAULT_FEATURES
     return "+".join(name for name, _ in pipeline.named_steps["features"].transformer_list)
+
+
+def fit_params(groups: Sequence[str]) -> dict[str, Any]:
+    """Fit parameters that pass the groups to the calibration: ``pipeline.fit(X, y, **fit_params(g))``."""
+    return {"classifier__groups": np.asarray(groups)}
 
 
 def grouped_folds(n_groups: int, seed: int = SEED, max_splits: int = 5) -> StratifiedGroupKFold:
@@ -149,17 +157,47 @@ def model_search(
     """The grid search that chooses the model, in training and inside each evaluation fold.
 
     :func:`param_grid` over :func:`build_pipeline` with feature set
-    ``features``, scored by macro-F1 on folds grouped by document (pass
-    ``groups`` to ``fit``).
+    ``features``, scored by macro-F1 on folds grouped by source (pass
+    ``groups`` to ``fit``). The search fits without calibration, which never
+    changes the predicted label and so cannot change the choice;
+    :func:`select_model` calibrates the chosen configuration.
     """
     return GridSearchCV(
-        build_pipeline(spacy_model=spacy_model, seed=seed, features=features),
+        build_pipeline(spacy_model=spacy_model, seed=seed, calibration_folds=1, features=features),
         param_grid(features),
         scoring="f1_macro",
         cv=grouped_folds(n_groups, seed, max_splits),
         n_jobs=n_jobs,
+        refit=False,
         error_score="raise",
     )
+
+
+def select_model(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    groups: Sequence[str],
+    seed: int = SEED,
+    spacy_model: str = DEFAULT_PIPELINE,
+    n_jobs: int = 1,
+    max_splits: int = 5,
+    features: str = DEFAULT_FEATURES,
+) -> tuple[Pipeline, GridSearchCV]:
+    """Choose hyper-parameters by :func:`model_search` on folds grouped by ``groups``, then fit.
+
+    The chosen configuration is fitted on everything, with its calibration
+    grouped the same way. Returns the fitted pipeline and the search (its
+    ``cv_results_``).
+    """
+    search = model_search(len(set(groups)), seed, spacy_model, n_jobs, max_splits, features)
+    with warnings.catch_warnings():
+        # A rare label with fewer units than folds is expected with few labels; folds stay grouped.
+        warnings.filterwarnings("ignore", "The least populated class", UserWarning)
+        warnings.filterwarnings("ignore", "Number of classes in training fold", RuntimeWarning)
+        search.fit(texts, labels, groups=groups)
+        chosen = build_pipeline(spacy_model=spacy_model, seed=seed, features=features)
+        chosen.set_params(**search.best_params_)
+        return chosen.fit(texts, labels, **fit_params(groups)), search
 
 
 def hyper_parameters(pipeline: Pipeline) -> dict[str, Any]:

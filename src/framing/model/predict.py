@@ -15,7 +15,7 @@ from framing.errors import ModelError
 from framing.model.persist import FramingModel, load_model_file
 
 MODEL_ENV = "FRAMING_MODEL"
-MODEL_FILE = Path("models") / "framing.joblib"
+MODEL_FILE = Path("models") / "framing.skops"
 BATCH_SIZE = 4096
 
 
@@ -36,7 +36,7 @@ EMPTY_PREDICTION = Prediction(NONE_LABEL, {label: float(label == NONE_LABEL) for
 
 
 def default_model_path() -> Path:
-    """``$FRAMING_MODEL``, else ``models/framing.joblib`` here or in the project checkout."""
+    """``$FRAMING_MODEL``, else ``models/framing.skops`` here or in the project checkout."""
     if os.environ.get(MODEL_ENV):
         return Path(os.environ[MODEL_ENV])
     here = Path.cwd() / MODEL_FILE
@@ -51,12 +51,16 @@ def load_model(path: str | Path | None = None) -> FramingModel:
     :class:`framing.errors.ModelError` with a fix when it is missing or invalid.
     """
     resolved = Path(path) if path is not None else default_model_path()
-    stamp = resolved.stat().st_mtime_ns if resolved.exists() else 0
+    try:
+        found = resolved.stat()
+        stamp = (found.st_ino, found.st_size, found.st_mtime_ns)
+    except OSError:
+        stamp = (0, 0, 0)
     return _cached_model(str(resolved.resolve()), stamp)
 
 
 @lru_cache(maxsize=4)
-def _cached_model(path: str, stamp: int) -> FramingModel:
+def _cached_model(path: str, stamp: tuple[int, int, int]) -> FramingModel:
     return load_model_file(path)
 
 

@@ -3,74 +3,91 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
 
 from framing import __version__
 from framing.codebook import CODEBOOK_VERSION, LABELS
-from framing.labels.dataset import LabelledData, check_trainable, load_labelled
+from framing.labels.dataset import LabelledData, check_trainable, load_training_sets
 from framing.model.nlp import DEFAULT_PIPELINE
-from framing.model.persist import save_model
-from framing.model.pipeline import DEFAULT_FEATURES, SEED, hyper_parameters, model_search
-
-
-def select_and_fit(
-    data: LabelledData,
-    seed: int = SEED,
-    spacy_model: str = DEFAULT_PIPELINE,
-    n_jobs: int = 1,
-    features: str = DEFAULT_FEATURES,
-) -> GridSearchCV:
-    """Grid-search the pipeline with folds grouped by document, scored by macro-F1, then refit."""
-    check_trainable(data)
-    search = model_search(len(set(data.groups)), seed, spacy_model, n_jobs, features=features)
-    search.fit(data.texts, data.labels, groups=data.groups)
-    return search
+from framing.model.persist import model_output, save_model
+from framing.model.pipeline import DEFAULT_FEATURES, SEED, hyper_parameters, select_model
 
 
 def train(
     labels_dir: str | Path = "data/labels",
-    output: str | Path = "models/framing.joblib",
+    output: str | Path = "models/framing.skops",
     units_path: str | Path | None = "data/units.jsonl",
     seed: int = SEED,
     spacy_model: str = DEFAULT_PIPELINE,
     n_jobs: int = 1,
+    extra_dirs: Sequence[str | Path] = (),
     features: str = DEFAULT_FEATURES,
 ) -> dict[str, Any]:
-    """Train on the labels in ``labels_dir``, save to ``output``, return the saved metadata.
+    """Train on the labels in ``labels_dir`` plus any ``extra_dirs``; save to ``output``; return the metadata.
 
-    ``features`` names the feature set (:data:`framing.model.pipeline.FEATURE_SETS`).
+    ``extra_dirs`` are further labelled sets (such as ``data/written``, text
+    written for training) used for training alongside the main set.
+    ``features`` names the feature set (:data:`framing.model.pipeline.FEATURE_SETS`). ``output``
+    is checked and held for this run first
+    (:func:`framing.model.persist.model_output`), so an unwritable folder or a
+    second writer stops the run before any work.
     """
-    data = load_labelled(labels_dir, units_path)
-    search = select_and_fit(data, seed, spacy_model, n_jobs, features)
+    with model_output(output):
+        main, extras = load_training_sets(labels_dir, units_path, extra_dirs)
+        data = LabelledData.concat([main, *extras])
+        check_trainable(data)
+        pipeline, search = select_model(
+            data.texts, data.labels, data.sources, seed, spacy_model, n_jobs, features=features
+        )
+        metadata = _metadata(data, main, extras, pipeline, search, spacy_model, seed)
+        return save_model(pipeline, {**metadata, "features": features}, output)
+
+
+def _metadata(
+    data: LabelledData,
+    main: LabelledData,
+    extras: list[LabelledData],
+    pipeline: Pipeline,
+    search: GridSearchCV,
+    spacy_model: str,
+    seed: int,
+) -> dict[str, Any]:
+    """What the model file's sidecar records: data, sets, labels, versions and selection scores."""
     best = search.best_index_
     results = search.cv_results_
     fold_scores = [float(results[f"split{i}_test_score"][best]) for i in range(search.n_splits_)]
-    metadata = {
+    return {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "framing_version": __version__,
         "labels": list(LABELS),
         "codebook_version": CODEBOOK_VERSION,
         "spacy_model": spacy_model,
-        "features": features,
         "seed": seed,
         "training_source": data.source,
         "training_units": len(data),
         "training_documents": len(set(data.groups)),
         "units_per_label": {label: Counter(data.labels)[label] for label in LABELS},
         "training_data_sha256": data.sha256(),
+        "training_sets": [
+            {"role": "main (evaluated)" if part is main else "extra (training only)", **part.describe()}
+            for part in (main, *extras)
+        ],
+        "label_problems": data.problems,
         "cv": {
-            "protocol": f"{search.n_splits_}-fold StratifiedGroupKFold by document, seed {seed}",
-            "scoring": "macro-F1",
-            "best_params": hyper_parameters(search.best_estimator_),
+            "protocol": f"{search.n_splits_}-fold StratifiedGroupKFold by source, seed {seed}",
+            "scoring": "macro-F1 (mean over folds)",
+            "best_params": hyper_parameters(pipeline),
             "macro_f1_mean": float(results["mean_test_score"][best]),
             "macro_f1_std": float(results["std_test_score"][best]),
             "macro_f1_folds": fold_scores,
-            "note": "Score of the configuration selected on these same folds (optimistic); "
-            "`make evaluate` reports nested, unbiased estimates.",
+            "note": "Mean over folds of the configuration selected on these same folds, with written and "
+            "real units mixed in the test folds: optimistic, for model selection only. `make evaluate` "
+            "reports nested estimates on real units only.",
         },
     }
-    return save_model(search.best_estimator_, metadata, output)

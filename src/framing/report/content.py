@@ -340,9 +340,11 @@ def method_section(metrics: dict[str, Any]) -> Section:
                 )
             )
     blocks += [
-        "Baselines: the majority class predicts the most frequent training label for every unit; the "
-        "keyword lexicon (framing.model.lexicon, a short word list per frame written from the codebook) "
-        "predicts the frame with most keyword hits among a unit's lemmas, and none when there is no hit.",
+        "Baselines: the model trained on the main labels alone (when extra labelled sets were used) runs the "
+        "same procedure without them on the same folds; the majority class predicts the most frequent "
+        "training label for every unit; the keyword lexicon (framing.model.lexicon, a short word list per "
+        "frame taken from the codebook's definitions) predicts the frame with most keyword hits among a "
+        "unit's lemmas, and none when there is no hit.",
         "Cohen's kappa compares each system's labels with the gold labels, correcting for chance agreement. "
         "Macro-F1 averages the F1 of the labels present, so rare labels count as much as common ones.",
         "Versions: "
@@ -358,10 +360,17 @@ def build_report(metrics: dict[str, Any]) -> tuple[str, list[Section]]:
     data = metrics["data"]
     intro: list[Block] = [Note(f"Warning: {w}") for w in metrics["warnings"]]
     intro.append(
-        f"Model {metrics['model_id']}, evaluated on {data['units']} labelled units from {data['documents']} "
-        f"documents; labels from {data['source']}. Every number comes with its 95% bootstrap interval in "
-        "parentheses and says which protocol produced it."
+        f"Model {metrics['model_id']}, evaluated on {data['units']} labelled units of real text from "
+        f"{data['documents']} documents in {data['sources']} sources; labels from {data['source']}. Every "
+        "number comes with its 95% bootstrap interval in parentheses and says which protocol produced it."
     )
+    for extra in metrics.get("extra_data", []):
+        intro.append(
+            Note(
+                f"{extra['units']} units of {extra['source']}, text written for training, were in every "
+                "training fold and in no test fold: no score here is measured on written text."
+            )
+        )
     for key, protocol in protocols.items():
         model = protocol["systems"]["model"]["scores"]["macro_f1"]
         lexicon = protocol["systems"]["lexicon"]["scores"]["macro_f1"]
@@ -376,6 +385,12 @@ def build_report(metrics: dict[str, Any]) -> tuple[str, list[Section]]:
             "interval is that of the difference itself; when it excludes 0, the data tell the two apart.",
             difference_table(protocol),
         ]
+        if "seed_only" in protocol["model_minus"]:
+            gain = protocol["model_minus"]["seed_only"]["macro_f1"]
+            intro.append(
+                f"Gain from the written training text ({key}): macro-F1 {estimate_text(gain, '+')} over the "
+                f"same model trained on the main labels alone; {verdict(gain, SYSTEMS['seed_only'])}."
+            )
     sections = [Section("headline", "How good is the model?", intro)]
     titles = {"cv": "Cross-validation", "test": "External test set"}
     for key, protocol in protocols.items():
