@@ -13,7 +13,7 @@ EXTRA_LABELS ?= data/written
 EXTRA := $(foreach dir,$(EXTRA_LABELS),--extra-labels $(dir))
 EXTRA_FILES := $(foreach dir,$(EXTRA_LABELS),$(dir)/gold.jsonl)
 UNITS := data/units.jsonl
-MODEL := models/framing.skops
+MODEL := models/framing.joblib
 
 .PHONY: help setup units train evaluate test lint format benchmark benchmark-scale active-learning clean
 
