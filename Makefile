@@ -13,7 +13,7 @@ EXTRA_LABELS ?= data/written
 EXTRA := $(foreach dir,$(EXTRA_LABELS),--extra-labels $(dir))
 EXTRA_FILES := $(foreach dir,$(EXTRA_LABELS),$(dir)/gold.jsonl)
 UNITS := data/units.jsonl
-MODEL := models/framing.skops
+MODEL := models/framing.joblib
 STATIC_MODEL := models/static-minilm
 FEATURE_SETS := ngrams static ngrams+static minilm ngrams+minilm
 
@@ -75,7 +75,7 @@ static-embeddings: $(STATIC_MODEL)/config.json  ## Distill the static embedding 
 benchmark-embeddings: $(STAMP) $(UNITS) $(STATIC_MODEL)/config.json  ## Train one model per feature set, compare prediction speed on one core
 	for features in $(FEATURE_SETS); do \
 		$(FRAMING) train --labels-dir data/labels --units $(UNITS) $(EXTRA) --features $$features \
-			--output models/$$features.skops --jobs 2 --quiet || exit 1; \
+			--output models/$$features.joblib --jobs 2 --quiet || exit 1; \
 	done
 	taskset -c 0 $(BIN)/python benchmarks/embedding_throughput.py
 

@@ -2,7 +2,7 @@
 
 Run it under ``taskset -c 0``. Train the models first, one per feature set:
 
-    framing train --features NAME --jobs 2 -o models/NAME.skops
+    framing train --features NAME --jobs 2 -o models/NAME.joblib
 
 (the ``static`` sets also need ``framing distill``). Repeats the seed corpus's
 sentences to N texts and predicts them with ``iter_predict`` (the code behind
@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=50_000, help="texts per model without MiniLM")
     parser.add_argument("--n-minilm", type=int, default=2_000, help="texts per model with MiniLM")
     parser.add_argument("--repeats", type=int, default=3, help="runs per model; the fastest counts")
-    parser.add_argument("--models-dir", default="models", help="folder holding <feature set>.skops")
+    parser.add_argument("--models-dir", default="models", help="folder holding <feature set>.joblib")
     parser.add_argument("--units", default="data/units.jsonl", help="units file from `framing ingest`")
     args = parser.parse_args()
     if hasattr(os, "sched_getaffinity") and len(os.sched_getaffinity(0)) != 1:
@@ -80,7 +80,7 @@ def main() -> None:
     baseline = None
 
     for features in FEATURE_SETS:
-        path = Path(args.models_dir) / f"{features}.skops"
+        path = Path(args.models_dir) / f"{features}.joblib"
         if not path.exists():
             print(f"{features:24} skipped: no {path} (framing train --features {features} -o {path})")
             continue

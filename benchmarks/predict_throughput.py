@@ -6,7 +6,7 @@ with character n-grams switched on (the slower of the two configurations that
 `framing train` chooses between). Prints sentences per second, the spaCy
 tokenizer alone for comparison, and the peak resident memory.
 
-Usage: python benchmarks/predict_throughput.py [--n 100000] [--model models/framing.skops]
+Usage: python benchmarks/predict_throughput.py [--n 100000] [--model models/framing.joblib]
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="number of texts to predict")
-    parser.add_argument("--model", default=None, help="model file (default: models/framing.skops)")
+    parser.add_argument("--model", default=None, help="model file (default: models/framing.joblib)")
     parser.add_argument("--units", default="data/units.jsonl", help="units file from `framing ingest`")
     args = parser.parse_args()
 

@@ -17,6 +17,17 @@ RAW = Path(__file__).parents[1] / "data" / "raw"
 THREAD_PAGE = RAW / "002_ffb2ef72088eacfb.txt"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def model_key(tmp_path_factory) -> Path:
+    """A model key for the whole session, so that no test reads or makes the real one in the home folder."""
+    from framing.model.persist import KEY_ENV
+
+    path = tmp_path_factory.mktemp("key") / "model.key"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(KEY_ENV, str(path))
+        yield path
+
+
 @pytest.fixture(scope="session")
 def nlp():
     from framing.model.nlp import load_nlp
@@ -36,7 +47,7 @@ def labels_dir(tmp_path_factory) -> Path:
 def model_path(labels_dir, tmp_path_factory) -> Path:
     from framing.model.train import train
 
-    path = tmp_path_factory.mktemp("models") / "framing.skops"
+    path = tmp_path_factory.mktemp("models") / "framing.joblib"
     train(labels_dir, path, units_path=None)
     return path
 
@@ -44,9 +55,9 @@ def model_path(labels_dir, tmp_path_factory) -> Path:
 @pytest.fixture
 def model_copy(model_path, tmp_path) -> Path:
     """A private copy of the trained model and its sidecar, safe to damage."""
-    for suffix in (".skops", ".json"):
+    for suffix in (".joblib", ".json"):
         shutil.copy(model_path.with_suffix(suffix), tmp_path / f"framing{suffix}")
-    return tmp_path / "framing.skops"
+    return tmp_path / "framing.joblib"
 
 
 TINY_VOCABULARY = [

@@ -65,7 +65,7 @@ def workspace(tmp_path, model_copy):
 
 
 def _sidecar_for(model: Path, template: Path) -> None:
-    """A sidecar that describes ``model`` exactly (so only the model's content is on trial)."""
+    """A sidecar that describes ``model`` by its sha256 (keeping the template's signature, now stale)."""
     from framing.model.persist import sha256_of
 
     metadata = json.loads(template.with_suffix(".json").read_text())
@@ -81,43 +81,92 @@ class _RunsCode:
         return (os.mkdir, (str(self.marker),))
 
 
-@pytest.mark.parametrize("command", ["info", "predict"])
-def test_a_pickle_in_the_model_folder_is_never_unpickled(workspace, model_copy, command):
-    evil = workspace / "models" / "framing.skops"
+@pytest.mark.parametrize("signature", ["stale", "none"])
+def test_a_pickle_in_the_model_folder_is_never_unpickled(workspace, model_copy, signature):
+    evil = workspace / "models" / "framing.joblib"
     evil.parent.mkdir()
     marker = workspace / "pwned"
     evil.write_bytes(pickle.dumps(_RunsCode(marker)))
     _sidecar_for(evil, model_copy)
+    if signature == "none":
+        metadata = json.loads(evil.with_suffix(".json").read_text())
+        del metadata["hmac"]
+        evil.with_suffix(".json").write_text(json.dumps(metadata))
     before = snapshot(workspace)
-    args = ["info", evil] if command == "info" else ["predict", workspace / "texts.txt", "--model", evil]
-    result = invoke(*args)
-    assert_clean(result, 1, "Pickle (joblib) models", "Retrain")
+    result = invoke("predict", workspace / "texts.txt", "--model", evil)
+    assert_clean(result, 1, "not signed with this machine's model key", f"framing trust {evil}")
+    info = invoke("info", evil)
+    assert_clean(info, 0, "grouped CV macro-F1", "warning: ", "framing trust")
     assert not marker.exists()
     assert unchanged(workspace, before)
 
 
-def test_a_skops_file_naming_an_untrusted_function_is_refused(workspace, model_copy):
-    import skops.io
+def test_a_model_modified_after_signing_is_refused_before_unpickling(workspace, model_copy, monkeypatch):
+    """Whoever can write the model folder can fix up the sha256, but not the HMAC."""
+    import joblib
 
-    evil = workspace / "evil.skops"
-    evil.write_bytes(skops.io.dumps({"call": os.system}))
-    _sidecar_for(evil, model_copy)
+    from framing.errors import ModelError
+    from framing.model.persist import load_model_file
+
+    marker = workspace / "pwned"
+    model_copy.write_bytes(pickle.dumps(_RunsCode(marker)))
+    _sidecar_for(model_copy, model_copy)  # sha256 updated, signature left as it was
+    monkeypatch.setattr(joblib, "load", lambda *a, **k: pytest.fail("unpickled before the signature check"))
+    with pytest.raises(ModelError, match=r"signed with another key .* or modified since"):
+        load_model_file(model_copy)
+    assert not marker.exists()
+
+
+def test_a_model_signed_with_another_key_loads_only_once_trusted(workspace, model_copy, monkeypatch):
+    from framing.errors import ModelError
+    from framing.model.persist import KEY_ENV, load_model_file, sha256_of
+
+    other_key = workspace / "elsewhere" / "model.key"
+    monkeypatch.setenv(KEY_ENV, str(other_key))  # another machine: its own key, made on first use
+    with pytest.raises(ModelError, match="no model key yet"):
+        load_model_file(model_copy)
+    assert not other_key.exists()  # loading never makes a key
+    result = invoke("trust", model_copy)
+    assert_clean(result, 0, sha256_of(model_copy), "grouped CV macro-F1", "runs code from the file")
+    assert other_key.stat().st_mode & 0o777 == 0o600 and len(other_key.read_bytes()) == 32
+    assert load_model_file(model_copy).metadata["sha256"] == sha256_of(model_copy)
+    third_key = other_key.with_name("third.key")
+    third_key.write_bytes(os.urandom(32))
+    monkeypatch.setenv(KEY_ENV, str(third_key))
+    with pytest.raises(ModelError, match="signed with another key"):
+        load_model_file(model_copy)
+
+
+def test_trust_refuses_a_file_its_sidecar_does_not_describe(workspace, model_copy):
+    with model_copy.open("ab") as stream:
+        stream.write(b"\0")
     before = snapshot(workspace)
-    result = invoke("predict", workspace / "texts.txt", "--model", evil)
-    assert_clean(result, 1, "does not trust", "system")
+    assert_clean(invoke("trust", model_copy), 1, "sha256 does not match")
+    assert unchanged(workspace, before)
+
+
+def test_a_model_key_in_the_model_folder_is_refused(workspace, model_copy, monkeypatch):
+    from framing.model.persist import KEY_ENV
+
+    monkeypatch.setenv(KEY_ENV, str(model_copy.with_name("model.key")))
+    before = snapshot(workspace)
+    for args in (["trust", model_copy], ["predict", workspace / "texts.txt", "--model", model_copy]):
+        assert_clean(invoke(*args), 1, "lies in the model's own folder")
     assert unchanged(workspace, before)
 
 
 def test_a_model_naming_a_spacy_pipeline_by_path_is_refused(workspace, model_copy):
-    import skops.io
+    """Even a signed model may not name a spaCy pipeline folder, which could hold code."""
+    import joblib
 
-    from framing.model.persist import load_model_file
+    from framing.model.persist import load_model_file, trust_model_file
 
     pipeline = load_model_file(model_copy).pipeline
     pipeline.set_params(lemmas__spacy_model=str(workspace / "pipeline-with-code"))
-    evil = workspace / "path.skops"
-    evil.write_bytes(skops.io.dumps(pipeline))
+    evil = workspace / "path.joblib"
+    joblib.dump(pipeline, evil)
     _sidecar_for(evil, model_copy)
+    trust_model_file(evil)
     result = invoke("predict", workspace / "texts.txt", "--model", evil)
     assert_clean(result, 1, "neither 'blank:en' nor an installed package")
 
@@ -126,22 +175,34 @@ def test_a_model_naming_a_spacy_pipeline_by_path_is_refused(workspace, model_cop
 def test_a_damaged_sidecar_is_a_clean_error(workspace, model_copy, sidecar):
     model_copy.with_suffix(".json").write_text(sidecar)
     before = snapshot(workspace)
-    for args in (["info", model_copy], ["predict", workspace / "texts.txt", "--model", model_copy]):
+    for args in (
+        ["info", model_copy],
+        ["trust", model_copy],
+        ["predict", workspace / "texts.txt", "--model", model_copy],
+    ):
         assert_clean(invoke(*args), 1, "damaged metadata")
     assert unchanged(workspace, before)
 
 
 def test_info_reads_only_the_sidecar(model_copy, monkeypatch):
-    import skops.io
+    import joblib
 
     from framing.model import persist, predict
 
     def refuse(*args, **kwargs):
         pytest.fail("info loaded the model")
 
-    for module, name in ((skops.io, "loads"), (persist, "load_model_file"), (predict, "load_model_file")):
+    for module, name in (
+        (joblib, "load"),
+        (pickle, "load"),
+        (pickle, "loads"),
+        (persist, "load_model_file"),
+        (predict, "load_model_file"),
+    ):
         monkeypatch.setattr(module, name, refuse)
-    assert_clean(invoke("info", model_copy), 0, "grouped CV macro-F1")
+    result = invoke("info", model_copy)
+    assert_clean(result, 0, "grouped CV macro-F1")
+    assert "warning" not in result.output
 
 
 # --------------------------------------------------------------------------- 2. outputs never destroy inputs
@@ -255,7 +316,7 @@ def test_a_reader_never_sees_a_model_and_sidecar_that_do_not_match(model_copy, m
     """A writer has renamed the new model into place but not yet its sidecar: the reader waits for it."""
     from framing.model.persist import load_model_file, sidecar_path
 
-    new_model = model_copy.with_name("new.skops")
+    new_model = model_copy.with_name("new.joblib")
     shutil.copy(model_copy, new_model)
     new_model.write_bytes(new_model.read_bytes())  # same content, so the test needs no second training
     metadata = json.loads(sidecar_path(model_copy).read_text())
@@ -293,7 +354,7 @@ def test_train_reports_damaged_lines_and_unknown_labels_by_line(workspace, label
     bad = json.dumps({"unit_id": "x", "text": "t", "label": "blame", "annotator": "a"})
     (folder / "gold.jsonl").write_text(gold + "{not json\n" + bad + "\n")
     n = len(gold.splitlines())
-    result = invoke("train", "--labels-dir", folder, "-o", workspace / "new.skops", "-q")
+    result = invoke("train", "--labels-dir", folder, "-o", workspace / "new.joblib", "-q")
     assert_clean(result, 0, f"gold.jsonl:{n + 1}: not JSON", f"gold.jsonl:{n + 2}: Unknown label 'blame'")
 
 
@@ -309,7 +370,7 @@ def test_train_with_a_rare_label_trains_a_model_of_every_label(workspace, model_
     folder = _labels_folder(
         workspace, lambda r: r["label"] != "individual-blame" or r["doc_id"] in ("doc0", "doc1")
     )
-    result = invoke("train", "--labels-dir", folder, "-o", workspace / "rare.skops")
+    result = invoke("train", "--labels-dir", folder, "-o", workspace / "rare.joblib")
     assert_clean(result, 0)
     metadata = json.loads((workspace / "rare.json").read_text())
     assert metadata["units_per_label"]["individual-blame"] == 4
@@ -320,7 +381,7 @@ def test_train_into_an_unwritable_folder_fails_before_work(workspace, labels_dir
 
     monkeypatch.setattr(module, "select_model", lambda *a: pytest.fail("training started"))
     before = snapshot(workspace)
-    result = invoke("train", "--labels-dir", labels_dir, "-o", workspace / "texts.txt" / "model.skops")
+    result = invoke("train", "--labels-dir", labels_dir, "-o", workspace / "texts.txt" / "model.joblib")
     assert_clean(result, 1, "texts.txt is a file")
     assert unchanged(workspace, before)
 
@@ -336,7 +397,7 @@ def test_an_empty_gold_file_falls_back_to_the_annotators_with_a_warning(
         (folder / f"{name}.jsonl").write_text(
             "".join(json.dumps({**r, "annotator": name}) + "\n" for r in records)
         )
-    result = invoke("train", "--labels-dir", folder, "-o", workspace / "new.skops")
+    result = invoke("train", "--labels-dir", folder, "-o", workspace / "new.joblib")
     assert_clean(result, 0, "gold.jsonl: holds no labels", "units where all annotators agree")
 
 

@@ -54,7 +54,7 @@ def test_predict_reads_tables(model_path, tmp_path, name, content):
 
 
 def test_predict_without_a_model_says_make_train(tmp_path):
-    result = runner.invoke(app, ["predict", "--model", str(tmp_path / "missing.skops")], input="x\n")
+    result = runner.invoke(app, ["predict", "--model", str(tmp_path / "missing.joblib")], input="x\n")
     assert result.exit_code == 1
     assert "Run `make train` first" in result.output
 
@@ -68,7 +68,7 @@ def test_predict_csv_without_text_column_is_a_clean_error(model_path, tmp_path):
 
 
 def test_train_with_no_labels_says_so(tmp_path):
-    result = runner.invoke(app, ["train", "--labels-dir", str(tmp_path), "-o", str(tmp_path / "m.skops")])
+    result = runner.invoke(app, ["train", "--labels-dir", str(tmp_path), "-o", str(tmp_path / "m.joblib")])
     assert result.exit_code == 1
     assert "Nothing to train on" in result.output
 

@@ -91,7 +91,7 @@ def test_a_missing_static_model_says_how_to_make_it(tmp_path, monkeypatch):
 
 def test_the_cli_shows_the_error_with_its_brackets(monkeypatch, tmp_path):
     monkeypatch.setattr(embeddings.importlib.util, "find_spec", lambda name: None)
-    result = CliRunner().invoke(app, ["train", "--features", "static", "-o", str(tmp_path / "m.skops")])
+    result = CliRunner().invoke(app, ["train", "--features", "static", "-o", str(tmp_path / "m.joblib")])
     assert result.exit_code == 1
     assert "pip install -e '.[static]'" in " ".join(result.output.split())
 
@@ -184,14 +184,14 @@ def test_train_and_predict_with_ngrams_and_static_embeddings(
     (tmp_path / "models" / "static-minilm").symlink_to(tiny_static_model)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(model, "param_grid", lambda features: {"classifier__estimator__C": [1.0]})
-    metadata = train(labels_dir, "out.skops", units_path=None, features="ngrams+static")
+    metadata = train(labels_dir, "out.joblib", units_path=None, features="ngrams+static")
     assert metadata["features"] == "ngrams+static"
     assert json.loads((tmp_path / "out.json").read_text())["features"] == "ngrams+static"
-    loaded = framing.load_model("out.skops")
+    loaded = framing.load_model("out.joblib")
     assert feature_set(loaded.pipeline) == "ngrams+static"
     names = loaded.pipeline.named_steps["features"].get_feature_names_out()
     assert "static__7" in names and any(name.startswith("words__") for name in names)
-    predictions = framing.predict(TEXTS, model="out.skops")
+    predictions = framing.predict(TEXTS, model="out.joblib")
     assert [p.label in framing.LABELS for p in predictions] == [True] * 4
     # Explanations sum the embedding dimensions into one entry, like character n-grams.
     explained = contributions(loaded.pipeline, TEXTS, [p.label for p in predictions], top=50)
@@ -222,6 +222,6 @@ def test_a_model_naming_a_sentence_transformers_folder_is_refused(labels_dir, ti
     pipeline = Pipeline([("features", union), ("classifier", LogisticRegression())])
     pipeline.fit(data.texts, data.labels)
     metadata = {"labels": list(framing.LABELS), "spacy_model": "blank:en", "units_per_label": {}, "cv": {}}
-    save_model(pipeline, metadata, tmp_path / "folder.skops")
+    save_model(pipeline, metadata, tmp_path / "folder.joblib")
     with pytest.raises(ModelError, match="only 'all-MiniLM-L6-v2' from its package"):
-        load_model_file(tmp_path / "folder.skops")
+        load_model_file(tmp_path / "folder.joblib")

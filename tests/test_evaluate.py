@@ -182,6 +182,6 @@ def test_cli_prints_the_headline_table_and_the_report_path(evaluation, monkeypat
 
 
 def test_cli_without_a_model_says_make_train(tmp_path):
-    result = CliRunner().invoke(app, ["evaluate", "--model", str(tmp_path / "none.skops")])
+    result = CliRunner().invoke(app, ["evaluate", "--model", str(tmp_path / "none.joblib")])
     assert result.exit_code == 1
     assert "Run `make train` first" in result.output

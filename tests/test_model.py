@@ -20,11 +20,20 @@ def test_trained_model_metadata(model_path):
     assert metadata["sha256"] == sha256_of(model_path)
     assert len(metadata["cv"]["macro_f1_folds"]) == 5
     assert 0.0 <= metadata["cv"]["macro_f1_mean"] <= 1.0
-    assert {"scikit-learn", "spacy", "skops"} <= metadata["libraries"].keys()
+    assert {"scikit-learn", "spacy", "joblib"} <= metadata["libraries"].keys()
+    assert len(metadata["hmac"]) == 64
+
+
+def test_the_model_key_is_the_session_one_made_owner_only(model_path, model_key):
+    from framing.model.persist import key_path
+
+    assert key_path() == model_key  # tests never read or make the real key in the home folder
+    assert model_key.stat().st_mode & 0o777 == 0o600
+    assert len(model_key.read_bytes()) == 32
 
 
 def test_training_is_deterministic(labels_dir, model_path, tmp_path):
-    again = train(labels_dir, tmp_path / "again.skops", units_path=None)
+    again = train(labels_dir, tmp_path / "again.joblib", units_path=None)
     first = json.loads(model_path.with_suffix(".json").read_text())
     assert again["cv"] == first["cv"]
     assert again["training_data_sha256"] == first["training_data_sha256"]
@@ -41,6 +50,12 @@ def test_save_load_round_trip_gives_identical_predictions(model_path, model_copy
     texts = ["Caseloads were far too high.", "The council failed him.", "He was born in 2006."]
     original = framing.predict(texts, model=model_path)
     assert framing.predict(texts, model=load_model_file(model_copy)) == original
+
+
+def test_a_model_file_is_a_joblib_pickle(model_copy):
+    import joblib
+
+    assert type(joblib.load(model_copy)).__name__ == "Pipeline"
 
 
 def test_modified_model_is_refused(model_copy):
@@ -80,22 +95,22 @@ def test_a_model_that_cannot_predict_every_label_is_never_saved(model_copy):
     with pytest.raises(ModelError, match="cannot predict systemic-failure"):
         save_model(pipeline, {}, model_copy)
     assert model_copy.read_bytes() == before
-    assert sorted(p.name for p in model_copy.parent.iterdir()) == ["framing.json", "framing.skops"]
+    assert sorted(p.name for p in model_copy.parent.iterdir()) == ["framing.joblib", "framing.json"]
 
 
 def test_saved_files_get_the_usual_permissions(tmp_path, model_copy):
     umask = os.umask(0o022)
     try:
-        save_model(load_model_file(model_copy).pipeline, {}, tmp_path / "new.skops")
+        save_model(load_model_file(model_copy).pipeline, {}, tmp_path / "new.joblib")
     finally:
         os.umask(umask)
-    for name in ("new.skops", "new.json"):
+    for name in ("new.joblib", "new.json"):
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o644
 
 
 def test_missing_model_says_run_make_train(tmp_path):
     with pytest.raises(ModelError, match="Run `make train` first"):
-        framing.load_model(tmp_path / "none.skops")
+        framing.load_model(tmp_path / "none.joblib")
 
 
 def test_too_little_data_is_a_clear_error(tmp_path):
@@ -103,7 +118,7 @@ def test_too_little_data_is_a_clear_error(tmp_path):
         json.dumps({"unit_id": "u", "text": "t", "label": "none", "annotator": "a", "doc_id": "d"}) + "\n"
     )
     with pytest.raises(NoTrainingDataError, match="Too little to train on"):
-        train(tmp_path, tmp_path / "m.skops", units_path=None)
+        train(tmp_path, tmp_path / "m.joblib", units_path=None)
 
 
 def test_groups_come_from_records(labels_dir):

@@ -172,7 +172,7 @@ def train(
     labels_dir: LabelsDirOption = Path("data/labels"),
     units: UnitsOption = Path("data/units.jsonl"),
     output: Annotated[Path, typer.Option("--output", "-o", help="Model file to write.")] = Path(
-        "models/framing.skops"
+        "models/framing.joblib"
     ),
     seed: SeedOption = 13,
     spacy_model: SpacyOption = DEFAULT_PIPELINE,
@@ -248,8 +248,37 @@ def info(
     from framing.model.persist import verify_model_file
     from framing.model.predict import default_model_path
 
-    metadata = run(verify_model_file, model or default_model_path())
+    metadata, problem = run(verify_model_file, model or default_model_path())
     print_model_summary(metadata)
+    if problem:
+        console.print(f"[bold yellow]warning:[/] {escape(problem)}")
+
+
+@app.command()
+def trust(
+    model: Annotated[
+        Path, typer.Argument(help="Model file made elsewhere, to sign with this machine's key.")
+    ],
+) -> None:
+    """Accept a model trained elsewhere: show its metadata and sha256, then sign it with this machine's key.
+
+    Loading a model runs code from its file (it is a pickle): trust only files
+    you made, or got from someone you trust.
+    """
+    from framing.model.persist import key_path, trust_model_file, verify_model_file
+
+    metadata, problem = run(verify_model_file, model)
+    print_model_summary(metadata)
+    libraries = ", ".join(f"{name} {found}" for name, found in metadata["libraries"].items())
+    console.print(f"saved with: {libraries}\nsha256: {metadata['sha256']}")
+    if problem is None:
+        console.print(f"{model} is already signed with this machine's key ({key_path()}).")
+        return
+    run(trust_model_file, model, metadata["sha256"])
+    console.print(
+        f"{model} signed with {key_path()}; it will now load. Loading runs code from the file: "
+        "trust only files you made, or got from someone you trust."
+    )
 
 
 def read_input_texts(source: Path | None, text_column: str) -> Iterator[str]:

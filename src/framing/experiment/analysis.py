@@ -26,7 +26,7 @@ from framing.labels.dataset import LabelledData
 from framing.model.pipeline import SEED, hyper_parameters
 
 CURVE_FRACTIONS = (0.2, 0.4, 0.6, 0.8, 1.0)
-CURVE_SEEDS = 5
+CURVE_SEEDS = 3
 N_EXAMPLES = 10
 
 

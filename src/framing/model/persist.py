@@ -1,24 +1,29 @@
-"""Saving and loading trained models: ``<name>.skops`` plus a ``<name>.json`` sidecar.
+"""Saving and loading trained models: ``<name>.joblib`` plus a ``<name>.json`` sidecar.
 
-The trust model. A model folder is data, not code: loading a model never runs
-code from it, so a model from a colleague or from ``./models/`` of whatever
-folder you stand in can at worst be refused or predict badly.
+The trust model. A model file is a pickle (written with ``joblib``), and
+unpickling runs code, so a model is unpickled only when its bytes carry a
+signature made with this machine's key: nobody who can merely write a model
+folder (a colleague's share, a download, ``./models/`` of whatever folder you
+stand in) can make framing run their code.
 
-- The pipeline is stored with ``skops.io``, which rebuilds objects from a
-  declarative description instead of unpickling them; it builds only
-  scikit-learn and NumPy types and the few types named in
-  :data:`TRUSTED_TYPES`, and refuses a file naming any other type or function.
-- A pipeline may only name the default spaCy pipeline or one installed as a
-  Python package (installed code is trusted as any installed library is); a
-  pipeline given as a folder path is refused. Likewise sentence embeddings
-  may only name all-MiniLM-L6-v2 from its package: a sentence-transformers
-  folder names the classes to import. A static (model2vec) embedding folder
-  holds only arrays and JSON, so its path is allowed.
-- Pickle (``joblib``) model files are refused, never opened.
+- The key is 32 random bytes in ``$FRAMING_KEY_FILE``, else
+  ``~/.config/framing/model.key``: outside the model folder, owner-only
+  (0600), created on the first save. A key in the model's own folder is refused.
 - The sidecar is JSON: labels, codebook version, training-data hash, scores,
-  library versions, and the sha256 of the model file, checked against the
-  very bytes that are then loaded. ``framing info`` reads only the sidecar
-  and hashes the model file; it never loads the model.
+  library versions, the sha256 of the model file and ``hmac``, the
+  HMAC-SHA256 of those bytes under the key. Loading reads the bytes once and
+  checks both against them before unpickling those very bytes.
+- A model signed elsewhere (or not at all) is refused until it is accepted
+  explicitly with ``framing trust MODEL`` (:func:`trust_model_file`), which
+  signs it with the local key without loading it.
+- A pipeline may only name the default spaCy pipeline or one installed as a
+  Python package; a pipeline given as a folder path is refused. Likewise
+  sentence embeddings may only name all-MiniLM-L6-v2 from its package: a
+  sentence-transformers folder names the classes to import. A static
+  (model2vec) embedding folder holds only arrays and JSON, so its path is
+  allowed.
+- ``framing info`` reads only the sidecar and hashes the model file; it never
+  unpickles the model.
 
 Publishing. A writer holds :func:`framing.files.output_lock` for the whole
 training run (a second writer of the same model stops at once with a clear
@@ -32,7 +37,12 @@ mismatched pair, nor a false alarm.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import io
 import json
+import os
+import secrets
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,19 +58,11 @@ from framing.codebook import LABELS
 from framing.errors import ModelError, no_model_message
 from framing.files import atomic_write, being_written, check_output, output_lock
 
-LIBRARIES = ("framing", "scikit-learn", "spacy", "spacy-lookups-data", "skops", "numpy", "datasets")
+LIBRARIES = ("framing", "scikit-learn", "spacy", "spacy-lookups-data", "joblib", "numpy", "datasets")
 
-TRUSTED_TYPES = (
-    "framing.model.calibration.GroupedTemperatureScaling",
-    "framing.model.embeddings.SentenceEmbedding",
-    "framing.model.embeddings.StaticEmbedding",
-    "framing.model.features.LemmaTfidfVectorizer",
-    "framing.model.lexicon.LexiconCues",
-    "framing.model.nlp.SpacyLemmatizer",
-)
-"""The types, beyond those skops trusts by default (scikit-learn estimators,
-NumPy and SciPy data), that a model file may contain. A new pipeline step of
-framing's own must be added here, or its models will be refused."""
+KEY_ENV = "FRAMING_KEY_FILE"
+DEFAULT_KEY_FILE = Path("~/.config/framing/model.key")
+KEY_BYTES = 32
 
 REQUIRED_METADATA: dict[str, type] = {
     "model_id": str,
@@ -71,10 +73,7 @@ REQUIRED_METADATA: dict[str, type] = {
     "units_per_label": dict,
     "cv": dict,
 }
-"""Sidecar fields every command relies on, with their JSON types."""
-
-ZIP_MAGIC = b"PK\x03\x04"
-"""How a skops file (a zip archive) starts."""
+"""Sidecar fields every command relies on, with their JSON types (loading also needs ``hmac``)."""
 
 READ_ATTEMPTS = 100
 """How often a reader reads again a model and sidecar that differ while a writer is at work (50 ms apart)."""
@@ -104,19 +103,76 @@ def library_versions() -> dict[str, str]:
 
 
 def sidecar_path(model_path: str | Path) -> Path:
-    """``models/framing.skops`` -> ``models/framing.json``."""
+    """``models/framing.joblib`` -> ``models/framing.json``."""
     return Path(model_path).with_suffix(".json")
+
+
+def key_path() -> Path:
+    """The signing key: ``$FRAMING_KEY_FILE``, else ``~/.config/framing/model.key``."""
+    return Path(os.environ.get(KEY_ENV) or DEFAULT_KEY_FILE).expanduser()
+
+
+def signing_key(model_path: str | Path, create: bool = False) -> bytes | None:
+    """The key of this machine (made on first use when ``create``), or None when there is none yet.
+
+    A key in the model's own folder is refused: whoever can write the model
+    could then replace the key too.
+    """
+    path = key_path()
+    if path.resolve().parent == Path(model_path).resolve().parent:
+        raise ModelError(
+            f"{path}: the model key lies in the model's own folder, so whoever can write the model can "
+            f"replace the key. Keep it elsewhere (unset {KEY_ENV}, or point it outside that folder)."
+        )
+    try:
+        if create and not path.exists():
+            _create_key(path)
+        key = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ModelError(
+            f"{path}: cannot use the model key ({exc}). Set {KEY_ENV} to a usable file."
+        ) from exc
+    if len(key) < KEY_BYTES:
+        raise ModelError(
+            f"{path}: the model key is damaged (fewer than {KEY_BYTES} bytes). Delete it and retrain with "
+            "`make train` (a new key is made on save); models signed with it must be trusted again."
+        )
+    return key
+
+
+def _create_key(path: Path) -> None:
+    """Write 32 random bytes to ``path``, owner-only; a key another process made first is kept."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as stream:  # mkstemp makes it owner-only (0600)
+            stream.write(secrets.token_bytes(KEY_BYTES))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.link(temporary, path)  # whole or not at all, and never over another process's new key
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(temporary)
+
+
+def signature(key: bytes, data: bytes) -> str:
+    """Hex HMAC-SHA256 of ``data`` under ``key``."""
+    return hmac.new(key, data, hashlib.sha256).hexdigest()
 
 
 @contextmanager
 def model_output(path: str | Path) -> Iterator[Path]:
     """Check that a model can be written to ``path`` and hold it for this writer until the block ends.
 
-    Enter it before training: an unwritable folder, or another process
-    writing the same model, stops the run before any work.
+    Enter it before training: an unwritable folder, an unusable key, or
+    another process writing the same model stops the run before any work.
     """
     path = check_output(path)
     check_output(sidecar_path(path))
+    signing_key(path, create=True)
     with output_lock(
         path,
         f"{path} is being written by another `framing train`; wait for it to finish, "
@@ -127,10 +183,12 @@ def model_output(path: str | Path) -> Iterator[Path]:
 
 
 def save_model(pipeline: Pipeline, metadata: dict[str, Any], path: str | Path) -> dict[str, Any]:
-    """Write the pipeline and its sidecar, model first; return the full metadata.
+    """Write the pipeline (joblib) and its signed sidecar, model first; return the full metadata.
 
     A pipeline that cannot predict every label is refused and ``path`` left as it was.
     """
+    import joblib
+
     path = Path(path)
     classes = [str(label) for label in getattr(pipeline, "classes_", [])]
     missing = [label for label in LABELS if label not in classes]
@@ -139,17 +197,24 @@ def save_model(pipeline: Pipeline, metadata: dict[str, Any], path: str | Path) -
             f"The trained model cannot predict {', '.join(missing)} (no training units with "
             f"{'that label' if len(missing) == 1 else 'those labels'}); {path} was left unchanged."
         )
-    import skops.io  # imports every scikit-learn estimator: only where a model is saved or loaded
-
-    data = skops.io.dumps(pipeline)
+    key = signing_key(path, create=True)
+    if key is None:
+        raise ModelError(f"{key_path()}: the model key vanished while saving; train again.")
+    buffer = io.BytesIO()
+    joblib.dump(pipeline, buffer)
+    data = buffer.getvalue()
     digest = hashlib.sha256(data).hexdigest()
-    metadata = {**metadata, "sha256": digest, "libraries": library_versions()}
+    metadata = {**metadata, "sha256": digest, "hmac": signature(key, data), "libraries": library_versions()}
     metadata.setdefault("model_id", f"framing-{metadata.get('created', 'model')[:19]}-{digest[:8]}")
     metadata["model_id"] = metadata["model_id"].replace(":", "")
     with atomic_write(sidecar_path(path)) as sidecar, atomic_write(path, "wb") as model:
-        sidecar.write(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
+        sidecar.write(_dump(metadata))
         model.write(data)
     return metadata
+
+
+def _dump(metadata: dict[str, Any]) -> str:
+    return json.dumps(metadata, indent=2, ensure_ascii=False) + "\n"
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
@@ -201,29 +266,52 @@ def check_spacy_name(name: object, path: Path) -> None:
         )
 
 
-def verify_model_file(path: str | Path) -> dict[str, Any]:
-    """Check a model without loading it: sidecar fields, labels, versions, and the file's sha256.
+def verify_model_file(path: str | Path) -> tuple[dict[str, Any], str | None]:
+    """Check a model without loading it: sidecar fields, labels, versions, sha256 and signature.
 
-    What ``framing info`` shows; nothing in the model file is deserialised.
+    Returns the metadata and why loading would refuse the file (None when it
+    would not). What ``framing info`` shows; nothing in the model file is unpickled.
     """
     path = Path(path)
-    metadata, _ = _read_pair(path)
+    metadata, data = _read_pair(path)
+    return metadata, _signature_problem(path, metadata, data)
+
+
+def trust_model_file(path: str | Path, sha256: str | None = None) -> dict[str, Any]:
+    """Sign a model with this machine's key, so that it loads; return its metadata.
+
+    Nothing is unpickled here, but the next load runs whatever code the file
+    holds: accept only files you made, or got from someone you trust. The
+    sidecar must describe the file, and when ``sha256`` is given (the hash a
+    user was shown) the file must still be that one.
+    """
+    path = Path(path)
+    with output_lock(
+        path, f"{path} is being written by `framing train`; wait for it to finish, then trust it.", ModelError
+    ):
+        metadata, data = _read_pair(path, wait_for_writer=False)  # this process is the writer now
+        if sha256 is not None and metadata["sha256"] != sha256:
+            raise ModelError(f"{path}: changed while it was being trusted; run `framing trust` again.")
+        key = signing_key(path, create=True)
+        if key is None:
+            raise ModelError(f"{key_path()}: the model key vanished; run `framing trust` again.")
+        metadata = {**metadata, "hmac": signature(key, data)}
+        with atomic_write(sidecar_path(path)) as sidecar:
+            sidecar.write(_dump(metadata))
     return metadata
 
 
 def load_model_file(path: str | Path) -> FramingModel:
-    """Load and verify a model; refuse a modified, truncated, incompatible or unsafe one."""
-    import skops.io  # imports every scikit-learn estimator: only where a model is saved or loaded
+    """Load and verify a model; refuse a modified, unsigned, incompatible or unsafe one before unpickling."""
+    import joblib
 
     path = Path(path)
     metadata, data = _read_pair(path)
+    problem = _signature_problem(path, metadata, data)
+    if problem:
+        raise ModelError(problem)
     try:
-        pipeline = skops.io.loads(data, trusted=list(TRUSTED_TYPES))
-    except skops.io.exceptions.UntrustedTypesFoundException as exc:
-        raise ModelError(
-            f"{path}: holds types framing does not trust ({exc}); refusing to load it. "
-            "Retrain with `make train`."
-        ) from None
+        pipeline = joblib.load(io.BytesIO(data))  # the very bytes whose signature was checked
     except Exception as exc:  # a damaged file raises many different types
         raise ModelError(f"{path}: cannot be loaded ({exc}). Retrain with `make train`.") from None
     if not isinstance(pipeline, Pipeline):
@@ -241,7 +329,26 @@ def load_model_file(path: str | Path) -> FramingModel:
     return FramingModel(pipeline, metadata, path)
 
 
-def _read_pair(path: Path) -> tuple[dict[str, Any], bytes]:
+def _signature_problem(path: Path, metadata: dict[str, Any], data: bytes) -> str | None:
+    """Why ``data`` may not be unpickled (no key, no signature, another key's), or None when it may."""
+    key = signing_key(path)
+    signed = metadata.get("hmac")
+    if key is not None and isinstance(signed, str) and hmac.compare_digest(signature(key, data), signed):
+        return None
+    if key is None:
+        why = f"this machine has no model key yet ({key_path()}), so no model is signed"
+    elif not isinstance(signed, str):
+        why = f"{sidecar_path(path).name} holds no signature"
+    else:
+        why = "it was signed with another key (trained on another machine or user), or modified since"
+    return (
+        f"{path}: not signed with this machine's model key: {why}. Refusing to load it, because loading "
+        "a model file (a pickle) runs code from it. If you trained it yourself or got it from someone "
+        f"you trust, accept it with `framing trust {path}`; otherwise retrain with `make train`."
+    )
+
+
+def _read_pair(path: Path, wait_for_writer: bool = True) -> tuple[dict[str, Any], bytes]:
     """The sidecar and the model bytes it describes, read as a matching pair."""
     if not path.is_file():
         raise ModelError(no_model_message(str(path)))
@@ -249,18 +356,13 @@ def _read_pair(path: Path) -> tuple[dict[str, Any], bytes]:
         metadata = read_metadata(path)
         data = path.read_bytes()
         matches = hashlib.sha256(data).hexdigest() == metadata["sha256"]
-        if matches or not being_written(path):
+        if matches or not wait_for_writer or not being_written(path):
             break
         time.sleep(0.05)  # a writer between renaming the model and its sidecar
     if not matches:
         raise ModelError(
             f"{path}: sha256 does not match {sidecar_path(path).name}; the file was modified or "
             "truncated. Refusing to load it. Retrain with `make train`."
-        )
-    if not data.startswith(ZIP_MAGIC):
-        raise ModelError(
-            f"{path}: not a skops model file. Pickle (joblib) models of earlier versions are no longer "
-            "loaded, because loading a pickle can run any code. Retrain with `make train`."
         )
     check_metadata(metadata, path)
     return metadata, data

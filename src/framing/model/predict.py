@@ -15,7 +15,7 @@ from framing.errors import ModelError
 from framing.model.persist import FramingModel, load_model_file
 
 MODEL_ENV = "FRAMING_MODEL"
-MODEL_FILE = Path("models") / "framing.skops"
+MODEL_FILE = Path("models") / "framing.joblib"
 BATCH_SIZE = 4096
 
 
@@ -36,7 +36,7 @@ EMPTY_PREDICTION = Prediction(NONE_LABEL, {label: float(label == NONE_LABEL) for
 
 
 def default_model_path() -> Path:
-    """``$FRAMING_MODEL``, else ``models/framing.skops`` here or in the project checkout."""
+    """``$FRAMING_MODEL``, else ``models/framing.joblib`` here or in the project checkout."""
     if os.environ.get(MODEL_ENV):
         return Path(os.environ[MODEL_ENV])
     here = Path.cwd() / MODEL_FILE

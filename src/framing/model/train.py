@@ -21,7 +21,7 @@ from framing.model.pipeline import DEFAULT_FEATURES, SEED, hyper_parameters, sel
 
 def train(
     labels_dir: str | Path = "data/labels",
-    output: str | Path = "models/framing.skops",
+    output: str | Path = "models/framing.joblib",
     units_path: str | Path | None = "data/units.jsonl",
     seed: int = SEED,
     spacy_model: str = DEFAULT_PIPELINE,
