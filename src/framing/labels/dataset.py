@@ -9,6 +9,7 @@ training, cross-validation and every report use.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,8 @@ from framing.errors import FramingError, NoTrainingDataError, UnknownLabelError
 from framing.labels.store import LabelRecord, training_labels
 
 MIN_GROUPS = 2
+MIN_PER_LABEL = 3
+"""Examples of a label a model needs to learn it: the classifier's calibration uses 3 folds."""
 
 
 @dataclass
@@ -73,14 +76,45 @@ def load_labelled(labels_dir: str | Path, units_path: str | Path | None = None) 
     )
 
 
-def check_trainable(data: LabelledData) -> None:
-    """Raise a clear error when the data cannot support grouped cross-validation."""
+def check_trainable(data: LabelledData, folds: Any = None) -> None:
+    """Raise a clear :class:`NoTrainingDataError` when the data cannot support grouped cross-validation.
+
+    ``folds`` (a splitter with ``split(X, y, groups)``, such as the training's
+    grouped folds): also check that every training fold holds at least
+    :data:`MIN_PER_LABEL` examples of each label it holds at all, as the
+    classifier's calibration needs.
+    """
     n_groups = len(set(data.groups))
-    present = sorted(set(data.labels))
+    counts = Counter(data.labels)
+    present = sorted(counts)
     if n_groups < MIN_GROUPS or len(present) < 2:
         raise NoTrainingDataError(
             f"Too little to train on: {len(data)} labelled units from {n_groups} document(s) "
             f"with label(s) {present}. Need at least {MIN_GROUPS} documents and 2 labels."
+        )
+    short = {label: n for label, n in counts.items() if n < MIN_PER_LABEL}
+    if folds is not None and not short:
+        with warnings.catch_warnings():  # the splitter's own warning about small labels says less
+            warnings.simplefilter("ignore", UserWarning)
+            splits = list(folds.split(data.texts, data.labels, data.groups))
+        for train, _ in splits:
+            in_fold = Counter(data.labels[i] for i in train)
+            short |= {label: n for label, n in in_fold.items() if n < MIN_PER_LABEL}
+    if short:
+        documents = {
+            label: len({g for g, y in zip(data.groups, data.labels, strict=True) if y == label})
+            for label in short
+        }
+        detail = "; ".join(
+            f"{label}: {counts[label]} in all from {documents[label]} document(s), "
+            f"as few as {n} in a training fold"
+            for label, n in sorted(short.items())
+        )
+        raise NoTrainingDataError(
+            f"Too few labels to train with cross-validation grouped by document: {len(data)} units from "
+            f"{n_groups} documents ({data.source or 'labelled data'}). Each label needs at least "
+            f"{MIN_PER_LABEL} examples in every training fold ({detail}). Label more units of "
+            f"{', '.join(sorted(short))}, from more documents."
         )
 
 

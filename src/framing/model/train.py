@@ -21,8 +21,8 @@ def select_and_fit(
     data: LabelledData, seed: int = SEED, spacy_model: str = DEFAULT_PIPELINE, n_jobs: int = 1
 ) -> GridSearchCV:
     """Grid-search the pipeline with folds grouped by document, scored by macro-F1, then refit."""
-    check_trainable(data)
     search = model_search(len(set(data.groups)), seed, spacy_model, n_jobs)
+    check_trainable(data, search.cv)
     search.fit(data.texts, data.labels, groups=data.groups)
     return search
 
