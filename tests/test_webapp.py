@@ -383,3 +383,14 @@ def test_a_single_session_server_refuses_other_names(client):
     assert client.get("/api/state", params={"annotator": "ann"}).status_code == 200
     response = client.get("/api/state", params={"annotator": "bob"})
     assert response.status_code == 422 and "ann only" in response.json()["error"]
+
+
+def test_label_with_suggestions_needs_a_model_and_says_so(tmp_path):
+    units = tmp_path / "units.jsonl"
+    units.write_text("".join(u.to_json() + "\n" for u in UNITS))
+    options = ["--source", str(units), "--labels-dir", str(tmp_path / "labels"), "--port", "0"]
+    result = CliRunner().invoke(
+        cli, ["label", *options, "--suggest", "--model", str(tmp_path / "none.joblib")]
+    )
+    assert result.exit_code == 1 and "No trained model" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "labels").exists()

@@ -15,14 +15,14 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from framing.codebook import CODEBOOK_VERSION, check_label
 from framing.errors import FileInUseError, LabelFileError, NothingToUndoError, NoTrainingDataError
-from framing.files import append_lines, exclusive, iter_jsonl, repair_tail
+from framing.files import append_lines, exclusive, hold_exclusive, iter_jsonl, repair_tail
 
 GOLD_FILE = "gold.jsonl"
 ANNOTATOR_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -213,15 +213,17 @@ def agreed(by_annotator: dict[str, dict[str, LabelRecord]]) -> list[LabelRecord]
     return [rs[0] for rs in by_unit.values() if len({r.label for r in rs}) == 1]
 
 
+def _busy_message(path: Path) -> str:
+    return (
+        f"{path} is in use by another labelling, review or import. Stop that one first, "
+        "or label under another annotator name."
+    )
+
+
 @contextmanager
 def locked(path: Path) -> Iterator[None]:
     """Hold the labels file ``path`` for one writer: a labelling or review session, or an import."""
-    with exclusive(
-        path,
-        f"{path} is in use by another labelling, review or import. Stop that one first, "
-        "or label under another annotator name.",
-        FileInUseError,
-    ):
+    with exclusive(path, _busy_message(path), FileInUseError):
         yield
 
 
@@ -241,9 +243,7 @@ class DecisionLog:
     def __init__(self, path: str | Path, undo_from_file: bool = True, lock: bool = True) -> None:
         self.path = Path(path)
         self._created = not self.path.exists()
-        self._hold = ExitStack()
-        if lock:
-            self._hold.enter_context(locked(self.path))
+        self._hold = hold_exclusive(self.path, _busy_message(self.path), FileInUseError) if lock else None
         try:
             repair_tail(self.path)
             self.problems: list[str] = []
@@ -252,7 +252,7 @@ class DecisionLog:
                 loaded = read_records(self.path)
                 self.records, self.problems = loaded.records, loaded.problems
         except BaseException:
-            self._hold.close()
+            self.close()
             raise
         self.current: dict[str, LabelRecord] = {}
         self._live: dict[str, LabelRecord] = {}
@@ -268,9 +268,11 @@ class DecisionLog:
 
     def close(self) -> None:
         """Release the file; a file this log created and never wrote to is removed."""
-        if self._created and not self.records and self.path.is_file() and self.path.stat().st_size == 0:
+        unused = self._created and not getattr(self, "records", None)
+        if unused and self.path.is_file() and self.path.stat().st_size == 0:
             self.path.unlink()
-        self._hold.close()
+        if self._hold is not None:
+            self._hold.close()
 
     @property
     def live(self) -> dict[str, LabelRecord]:
