@@ -14,8 +14,10 @@ EXTRA := $(foreach dir,$(EXTRA_LABELS),--extra-labels $(dir))
 EXTRA_FILES := $(foreach dir,$(EXTRA_LABELS),$(dir)/gold.jsonl)
 UNITS := data/units.jsonl
 MODEL := models/framing.joblib
+STATIC_MODEL := models/static-minilm
+FEATURE_SETS := ngrams static ngrams+static minilm ngrams+minilm
 
-.PHONY: help setup units train evaluate test lint format benchmark benchmark-scale active-learning clean
+.PHONY: help setup embeddings-setup units train evaluate test lint format benchmark benchmark-scale static-embeddings benchmark-embeddings active-learning clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -27,6 +29,10 @@ $(STAMP): pyproject.toml
 	touch $@
 
 setup: $(STAMP)  ## Create .venv and install framing with its dev tools
+
+embeddings-setup: $(STAMP)  ## Install the optional embedding extra (CPU torch 2.13 first, then the extra)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev,embeddings]'
 
 $(UNITS): $(STAMP) $(RAW)
 	$(FRAMING) ingest data/raw --output $@
@@ -60,6 +66,18 @@ benchmark: $(MODEL)  ## Measure prediction throughput and memory on one core
 
 benchmark-scale: $(MODEL)  ## Dask workers against one process: predict 1,000,000 units, ingest 10,000 documents
 	$(BIN)/python benchmarks/scale_out.py
+
+$(STATIC_MODEL)/config.json: $(STAMP)
+	$(FRAMING) distill --output $(STATIC_MODEL)
+
+static-embeddings: $(STATIC_MODEL)/config.json  ## Distill the static embedding model from MiniLM (needs embeddings-setup)
+
+benchmark-embeddings: $(STAMP) $(UNITS) $(STATIC_MODEL)/config.json  ## Train one model per feature set, compare prediction speed on one core
+	for features in $(FEATURE_SETS); do \
+		$(FRAMING) train --labels-dir data/labels --units $(UNITS) $(EXTRA) --features $$features \
+			--output models/$$features.joblib --jobs 2 --quiet || exit 1; \
+	done
+	taskset -c 0 $(BIN)/python benchmarks/embedding_throughput.py
 
 active-learning: $(STAMP) $(UNITS)  ## Simulate random vs uncertainty labelling order on the labels
 	$(BIN)/python benchmarks/active_learning.py --jobs 2

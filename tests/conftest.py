@@ -60,6 +60,59 @@ def model_copy(model_path, tmp_path) -> Path:
     return tmp_path / "framing.joblib"
 
 
+TINY_VOCABULARY = [
+    *("[UNK]", "the", "a", "council", "failed", "child", "budgets", "budget", "were", "was", "cut"),
+    *("cuts", "she", "he", "should", "be", "sacked", "rain", "social", "worker", "staff", "system"),
+    *("caseloads", ".", ",", "'"),
+]
+
+
+def _tiny_tokenizer():
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordLevel
+    from tokenizers.normalizers import Lowercase
+    from tokenizers.pre_tokenizers import Whitespace
+
+    tokenizer = Tokenizer(WordLevel({w: i for i, w in enumerate(TINY_VOCABULARY)}, unk_token="[UNK]"))
+    tokenizer.normalizer = Lowercase()
+    tokenizer.pre_tokenizer = Whitespace()
+    return tokenizer
+
+
+def _tiny_vectors(dimensions: int = 8):
+    import numpy as np
+
+    return np.random.default_rng(0).normal(size=(len(TINY_VOCABULARY), dimensions)).astype(np.float32)
+
+
+@pytest.fixture(scope="session")
+def tiny_static_model(tmp_path_factory) -> Path:
+    """A model2vec static model with 8 dimensions over a few words, built here (no download)."""
+    model2vec = pytest.importorskip(
+        "model2vec", reason="static embeddings need the extra: pip install -e '.[static]'"
+    )
+    folder = tmp_path_factory.mktemp("static") / "static-minilm"
+    model2vec.StaticModel(
+        vectors=_tiny_vectors(), tokenizer=_tiny_tokenizer(), normalize=True
+    ).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_sentence_model(tmp_path_factory) -> Path:
+    """A sentence-transformers model (a static embedding bag over a few words), built here (no download)."""
+    pytest.importorskip(
+        "sentence_transformers", reason="sentence embeddings need the extra: pip install -e '.[embeddings]'"
+    )
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import StaticEmbedding
+
+    folder = tmp_path_factory.mktemp("sentence") / "tiny"
+    module = StaticEmbedding(_tiny_tokenizer(), embedding_weights=_tiny_vectors())
+    SentenceTransformer(modules=[module], device="cpu").save(str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def evaluation(labels_dir, model_path, tmp_path_factory):
     """`evaluate` on the fixture labels plus a small external test file, with light settings.
@@ -82,7 +135,7 @@ def evaluation(labels_dir, model_path, tmp_path_factory):
         "".join(json.dumps({"text": t, "label": y, "doc_id": d}) + "\n" for t, y, d in rows), encoding="utf-8"
     )
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(model, "param_grid", lambda: {"classifier__estimator__C": [1.0]})
+        patch.setattr(model, "param_grid", lambda features="ngrams": {"classifier__estimator__C": [1.0]})
         metrics = module.evaluate(
             labels_dir, None, model_path=model_path, test_path=test_file, n_resamples=200, curve_seeds=1
         )

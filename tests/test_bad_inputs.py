@@ -49,7 +49,7 @@ def one_configuration(monkeypatch):
     """A one-point grid, so that tests that really train stay quick."""
     from framing.model import pipeline
 
-    monkeypatch.setattr(pipeline, "param_grid", lambda: {"classifier__estimator__C": [1.0]})
+    monkeypatch.setattr(pipeline, "param_grid", lambda features="ngrams": {"classifier__estimator__C": [1.0]})
 
 
 @pytest.fixture

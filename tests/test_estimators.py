@@ -49,6 +49,7 @@ def test_the_search_finds_the_known_estimators():
         "LemmaTfidfVectorizer",
         "LexiconCues",
         "SpacyLemmatizer",
+        *MODEL_FIXTURES,
     }
     assert {cls.__name__ for cls in NUMERIC_ESTIMATORS} >= {"GroupedTemperatureScaling"}
 
@@ -77,9 +78,14 @@ def _dense(matrix) -> np.ndarray:
     return matrix.toarray() if sp.issparse(matrix) else np.asarray(matrix)
 
 
+# Estimators that load a model get a tiny one built by a fixture (skipped without their extra).
+MODEL_FIXTURES = {"StaticEmbedding": "tiny_static_model", "SentenceEmbedding": "tiny_sentence_model"}
+
+
 @pytest.mark.parametrize("cls", TEXT_ESTIMATORS, ids=lambda cls: cls.__name__)
-def test_fit_transform_contract_on_text(cls):
-    estimator = cls()
+def test_fit_transform_contract_on_text(cls, request):
+    fixture = MODEL_FIXTURES.get(cls.__name__)
+    estimator = cls(model=str(request.getfixturevalue(fixture))) if fixture else cls()
     if estimator.__sklearn_tags__().requires_fit:
         with pytest.raises(NotFittedError):
             estimator.transform(TEXTS)

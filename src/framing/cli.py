@@ -22,6 +22,7 @@ from framing.codebook import LABELS
 from framing.errors import FramingError
 from framing.labels.interchange import FORMATS
 from framing.model.nlp import DEFAULT_PIPELINE
+from framing.model.pipeline import DEFAULT_FEATURES, FEATURE_SETS
 from framing.scale.partitions import FILES_PER_PART, ROWS_PER_PART
 
 app = typer.Typer(
@@ -78,6 +79,11 @@ WorkersOption = Annotated[
         "-o is then a folder of part files. Needs `pip install 'framing\\[scale]'`.",
     ),
 ]
+
+
+Features = StrEnum("Features", {name.replace("+", "_"): name for name in FEATURE_SETS})
+"""Feature sets (:data:`framing.model.pipeline.FEATURE_SETS`)."""
+DEFAULT_FEATURE_SET = Features(DEFAULT_FEATURES)
 
 
 def run(function, *args, **kwargs):
@@ -175,12 +181,21 @@ def train(
     ] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not print the scores table.")] = False,
     extra_labels: ExtraLabelsOption = [],  # noqa: B006 - typer reads the default, never mutates it
+    features: Annotated[
+        Features,
+        typer.Option(
+            help="Feature set: lemma n-grams, static (model2vec) or MiniLM sentence embeddings, or "
+            "n-grams joined with one of them. Embeddings need the optional extra 'embeddings' (see README)."
+        ),
+    ] = DEFAULT_FEATURE_SET,
 ) -> None:
     """Choose hyper-parameters by CV grouped by source, fit on all labels, and save the model."""
     from framing.model.train import train as train_model
 
     with console.status("training (grouped cross-validation over the parameter grid)"):
-        metadata = run(train_model, labels_dir, output, units, seed, spacy_model, jobs, extra_labels)
+        metadata = run(
+            train_model, labels_dir, output, units, seed, spacy_model, jobs, extra_labels, features.value
+        )
     for problem in metadata["label_problems"]:
         console.print(f"[bold yellow]warning:[/] skipped {problem}")
     console.print(f"model written to {output} ({metadata['model_id']})")
@@ -200,8 +215,27 @@ def print_model_summary(metadata: dict) -> None:
     Console().print(table)
     console.print(
         f"trained on {metadata['training_units']} units from {metadata['training_documents']} documents: "
-        f"{metadata['training_source']}\n{cv['protocol']}; best {cv['best_params']}\n{cv['note']}",
+        f"{metadata['training_source']}\nfeatures: {metadata.get('features', DEFAULT_FEATURES)}\n"
+        f"{cv['protocol']}; best {cv['best_params']}\n{cv['note']}",
     )
+
+
+@app.command()
+def distill(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder to write the static model to.")
+    ] = Path("models/static-minilm"),
+    source: Annotated[
+        str, typer.Option(help="Sentence-transformers model: all-MiniLM-L6-v2 (shipped) or a local folder.")
+    ] = "all-MiniLM-L6-v2",
+    dimensions: Annotated[int, typer.Option(min=2, help="Dimensions kept by PCA.")] = 256,
+) -> None:
+    """Distill the static (model2vec) embedding model for `train --features static` (extra 'embeddings')."""
+    from framing.model.embeddings import distill_static
+
+    with console.status(f"distilling a static model from {source} (about a minute)"):
+        folder = run(distill_static, output, source, dimensions)
+    console.print(f"static embedding model written to {folder}")
 
 
 @app.command()

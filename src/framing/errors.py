@@ -26,6 +26,10 @@ class ModelError(FramingError):
     """A model is missing, modified, or incompatible with this installation."""
 
 
+class FeatureError(FramingError):
+    """A feature set is unknown, or the optional packages or model files it needs are missing."""
+
+
 class NoTrainingDataError(FramingError):
     """There are no labelled units to train on."""
 

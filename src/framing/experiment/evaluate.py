@@ -20,7 +20,7 @@ from framing.experiment.metrics import N_RESAMPLES
 from framing.experiment.protocols import cross_validated, external_test, outer_splits
 from framing.labels.dataset import LabelledData, load_training_sets, read_test_set
 from framing.model.nlp import DEFAULT_PIPELINE
-from framing.model.pipeline import SEED, hyper_parameters
+from framing.model.pipeline import SEED, feature_set, hyper_parameters
 from framing.model.predict import load_model
 
 
@@ -52,8 +52,9 @@ def evaluate(
     data, extras = load_training_sets(labels_dir, units_path, extra_dirs)
     extra = LabelledData.concat(extras) if extras else None
     spacy_model = metadata.get("spacy_model", DEFAULT_PIPELINE)
+    features = feature_set(model.pipeline)
     folds = outer_splits(data, seed)
-    predictions, fold_info = cross_validated(data, folds, extra, seed, spacy_model, n_jobs)
+    predictions, fold_info = cross_validated(data, folds, extra, seed, spacy_model, n_jobs, features)
     n_sources = len(set(data.sources))
     split = (
         f"leave-one-source-out ({n_sources} sources)"
@@ -128,6 +129,7 @@ def evaluate(
             "path": str(model.path),
             "created": metadata.get("created"),
             "spacy_model": spacy_model,
+            "features": features,
             "hyper_parameters": hyper_parameters(model.pipeline),
             "libraries": metadata.get("libraries", {}),
             "codebook_version": metadata.get("codebook_version", CODEBOOK_VERSION),

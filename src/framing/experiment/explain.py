@@ -31,6 +31,9 @@ def linear_weights(pipeline: Pipeline) -> tuple[np.ndarray, np.ndarray]:
     return names, by_label
 
 
+_UNITS = {"chars": "n-grams", "static": "dimensions", "sentence": "dimensions"}
+
+
 def describe(name: str, weight: float) -> dict[str, object]:
     """``"words__social worker"`` -> ``{"part": "words", "feature": "social worker", "weight": ...}``."""
     part, _, feature = name.partition("__")
@@ -42,12 +45,13 @@ def contributions(
     texts: Sequence[str],
     labels: Sequence[str],
     top: int = 5,
-    summed: tuple[str, ...] = ("chars",),
+    summed: tuple[str, ...] = ("chars", "static", "sentence"),
 ) -> list[list[dict[str, object]]]:
     """For each text, the ``top`` features that pushed it most towards its label in ``labels``.
 
-    A single character n-gram says little, so the features of each part in
-    ``summed`` enter the ranking as one entry: their total contribution.
+    A single character n-gram or embedding dimension says little, so the
+    features of each part in ``summed`` enter the ranking as one entry: their
+    total contribution.
     """
     if not texts:
         return []
@@ -61,7 +65,11 @@ def contributions(
     for row in pushed:
         entries = [describe(names[j], row[j]) for j in np.flatnonzero(single & (row > 0))]
         entries += [
-            {"part": part, "feature": f"{part} (all n-grams)", "weight": round(float(total), 4)}
+            {
+                "part": part,
+                "feature": f"{part} (all {_UNITS.get(part, 'features')})",
+                "weight": round(float(total), 4),
+            }
             for part in summed
             if (total := row[parts == part].sum()) > 0
         ]

@@ -30,7 +30,7 @@ from framing.labels.dataset import LabelledData, check_trainable
 from framing.model.lexicon import keyword_label
 from framing.model.nlp import DEFAULT_PIPELINE, SpacyLemmatizer
 from framing.model.persist import FramingModel
-from framing.model.pipeline import SEED, grouped_folds, hyper_parameters, select_model
+from framing.model.pipeline import DEFAULT_FEATURES, SEED, grouped_folds, hyper_parameters, select_model
 
 Split = tuple[np.ndarray, np.ndarray]
 
@@ -78,10 +78,12 @@ def outer_splits(data: LabelledData, seed: int = SEED) -> list[Split]:
     return list(splitter.split(data.texts, data.labels, sources))
 
 
-def fit_selected(training: LabelledData, seed: int, spacy_model: str) -> Pipeline:
+def fit_selected(
+    training: LabelledData, seed: int, spacy_model: str, features: str = DEFAULT_FEATURES
+) -> Pipeline:
     """The model ``framing train`` would choose and fit on ``training`` (one outer fold)."""
     pipeline, _ = select_model(
-        training.texts, training.labels, training.sources, seed, spacy_model, max_splits=4
+        training.texts, training.labels, training.sources, seed, spacy_model, max_splits=4, features=features
     )
     return pipeline
 
@@ -93,12 +95,14 @@ def nested_cv(
     seed: int = SEED,
     spacy_model: str = DEFAULT_PIPELINE,
     n_jobs: int = 1,
+    features: str = DEFAULT_FEATURES,
 ) -> tuple[np.ndarray, list[Pipeline], list[dict[str, Any]]]:
     """Out-of-fold probabilities from a grid search nested in each outer fold of ``data``.
 
     ``extra`` (labelled text written for training) joins every training fold
-    and is never predicted. Returns the probabilities in ``LABELS`` order, the
-    pipeline of each fold, and per fold its size and the hyper-parameters chosen.
+    and is never predicted; ``features`` names the searched feature set.
+    Returns the probabilities in ``LABELS`` order, the pipeline of each fold,
+    and per fold its size and the hyper-parameters chosen.
     """
     trainings = [
         data.subset(train) if extra is None else LabelledData.concat([data.subset(train), extra])
@@ -107,7 +111,7 @@ def nested_cv(
     for training in trainings:
         check_trainable(training)
     pipelines = Parallel(n_jobs=n_jobs)(
-        delayed(fit_selected)(training, seed, spacy_model) for training in trainings
+        delayed(fit_selected)(training, seed, spacy_model, features) for training in trainings
     )
     texts, labels = np.asarray(data.texts, dtype=object), np.asarray(data.labels)
     probabilities = np.zeros((len(data), len(LABELS)))
@@ -138,6 +142,7 @@ def cross_validated(
     seed: int = SEED,
     spacy_model: str = DEFAULT_PIPELINE,
     n_jobs: int = 1,
+    features: str = DEFAULT_FEATURES,
 ) -> tuple[Predictions, list[dict[str, Any]]]:
     """The ``cv`` protocol: the model (trained on ``data`` folds plus ``extra``) and baselines on ``data``.
 
@@ -145,13 +150,13 @@ def cross_validated(
     further system (``seed_only``), so the gain from the extra labels is
     measured on the same held-out units.
     """
-    probabilities, pipelines, info = nested_cv(data, folds, extra, seed, spacy_model, n_jobs)
+    probabilities, pipelines, info = nested_cv(data, folds, extra, seed, spacy_model, n_jobs, features)
     fold_of = np.zeros(len(data), dtype=int)
     for i, (_, test) in enumerate(folds):
         fold_of[test] = i
     baselines: dict[str, list[str]] = {}
     if extra is not None and len(extra):
-        alone, _, _ = nested_cv(data, folds, None, seed, spacy_model, n_jobs)
+        alone, _, _ = nested_cv(data, folds, None, seed, spacy_model, n_jobs, features)
         baselines["seed_only"] = [LABELS[k] for k in alone.argmax(axis=1)]
     baselines["lexicon"] = lexicon_labels(data.texts, spacy_model)
     majority = np.empty(len(data), dtype=object)

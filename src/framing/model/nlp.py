@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import ClassVar
 
+import numpy as np
 import spacy
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
@@ -162,3 +163,7 @@ class SpacyLemmatizer(TextTransformerMixin, BaseEstimator):
         disable = [name for name in _UNNEEDED_FOR_FEATURES if nlp.has_pipe(name)]
         docs = nlp.pipe(texts, batch_size=self.batch_size, disable=disable)
         return [" ".join(tok.lemma_.lower() for tok in doc if not tok.is_space) for doc in docs]
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """The one text column it outputs, ``lemmas`` (lets a pipeline that starts here name its features)."""
+        return np.array(["lemmas"], dtype=object)

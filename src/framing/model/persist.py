@@ -17,7 +17,11 @@ stand in) can make framing run their code.
   explicitly with ``framing trust MODEL`` (:func:`trust_model_file`), which
   signs it with the local key without loading it.
 - A pipeline may only name the default spaCy pipeline or one installed as a
-  Python package; a pipeline given as a folder path is refused.
+  Python package; a pipeline given as a folder path is refused. Likewise
+  sentence embeddings may only name all-MiniLM-L6-v2 from its package: a
+  sentence-transformers folder names the classes to import. A static
+  (model2vec) embedding folder holds only arrays and JSON, so its path is
+  allowed.
 - ``framing info`` reads only the sidecar and hashes the model file; it never
   unpickles the model.
 
@@ -312,9 +316,16 @@ def load_model_file(path: str | Path) -> FramingModel:
         raise ModelError(f"{path}: cannot be loaded ({exc}). Retrain with `make train`.") from None
     if not isinstance(pipeline, Pipeline):
         raise ModelError(f"{path}: not a framing model (it holds a {type(pipeline).__name__}).")
+    from framing.model.embeddings import MINILM, SentenceEmbedding
+
     for name, value in pipeline.get_params().items():
         if name.endswith("spacy_model"):
             check_spacy_name(value, path)
+        if isinstance(value, SentenceEmbedding) and value.model != MINILM:
+            raise ModelError(
+                f"{path}: names the sentence-transformers model {value.model!r}; only {MINILM!r} from its "
+                "package is loaded. Retrain with `framing train --features`."
+            )
     return FramingModel(pipeline, metadata, path)
 
 

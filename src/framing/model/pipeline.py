@@ -1,4 +1,13 @@
-"""The scikit-learn pipeline from raw text to label, and its model-selection grid."""
+"""The scikit-learn pipeline from raw text to label, its feature sets and its model-selection grid.
+
+Feature sets (:data:`FEATURE_SETS`) name the branches of the features:
+``ngrams`` (spaCy lemmas -> word and character n-grams + lexicon cues),
+``static`` (model2vec static embeddings) and ``minilm`` (all-MiniLM-L6-v2
+sentence embeddings). The default, ``ngrams``, is the pipeline
+``lemmas -> features -> classifier``; the others join their branches in a
+``FeatureUnion`` that gives the raw text to each branch, so the embeddings
+see the text and the n-grams its lemmas.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +20,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from framing.errors import FeatureError
+from framing.model import embeddings
 from framing.model.calibration import GroupedTemperatureScaling
 from framing.model.features import LemmaTfidfVectorizer
 from framing.model.lexicon import LexiconCues
@@ -18,32 +29,53 @@ from framing.model.nlp import DEFAULT_PIPELINE, SpacyLemmatizer
 
 SEED = 13
 
+DEFAULT_FEATURES = "ngrams"
+FEATURE_SETS: dict[str, tuple[str, ...]] = {
+    "ngrams": ("ngrams",),
+    "ngrams+static": ("ngrams", "static"),
+    "static": ("static",),
+    "ngrams+minilm": ("ngrams", "minilm"),
+    "minilm": ("minilm",),
+}
+"""Feature set name -> its branches; ``framing train --features NAME``."""
+
 
 def make_char_vectorizer() -> LemmaTfidfVectorizer:
     """Character 2-4-grams within word boundaries, over the lemma text."""
     return LemmaTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2, sublinear_tf=True)
 
 
-def param_grid() -> dict[str, list[object]]:
-    """Hyper-parameters searched by grouped cross-validation in ``framing train``."""
-    return {
-        "classifier__estimator__C": [0.3, 1.0, 3.0, 10.0],
-        "features__chars": ["drop", make_char_vectorizer()],
-    }
+def check_features(features: str) -> tuple[str, ...]:
+    """The branches of feature set ``features``; a :class:`FeatureError` if it is unknown or unavailable.
 
-
-def build_pipeline(
-    spacy_model: str = DEFAULT_PIPELINE,
-    C: float = 1.0,  # noqa: N803
-    calibration_folds: int = 3,
-    seed: int = SEED,
-) -> Pipeline:
-    """The full model: raw text in, calibrated label probabilities out.
-
-    spaCy lemmas -> word 1-2-grams + character 2-4-grams + lexicon cues ->
-    class-balanced logistic regression, temperature-scaled on out-of-fold
-    scores grouped by document (pass them with :func:`fit_params`).
+    Embedding branches need their optional packages and model files, checked
+    here so that training stops before any fitting.
     """
+    if features not in FEATURE_SETS:
+        raise FeatureError(f"Unknown feature set {features!r}; choose one of {', '.join(FEATURE_SETS)}.")
+    branches = FEATURE_SETS[features]
+    if "static" in branches:
+        embeddings.static_model_path()
+    if "minilm" in branches:
+        embeddings.sentence_model_path()
+    return branches
+
+
+def param_grid(features: str = DEFAULT_FEATURES) -> dict[str, list[object]]:
+    """Hyper-parameters searched by grouped cross-validation in ``framing train``.
+
+    The character n-gram switch exists only in feature sets with n-grams.
+    """
+    grid: dict[str, list[object]] = {"classifier__estimator__C": [0.3, 1.0, 3.0, 10.0]}
+    if features == DEFAULT_FEATURES:
+        grid["features__chars"] = ["drop", make_char_vectorizer()]
+    elif "ngrams" in FEATURE_SETS[features]:
+        grid["features__ngrams__features__chars"] = ["drop", make_char_vectorizer()]
+    return grid
+
+
+def ngram_steps(spacy_model: str = DEFAULT_PIPELINE) -> list[tuple[str, object]]:
+    """The n-gram steps: spaCy lemmas -> word 1-2-grams + character 2-4-grams + lexicon cues."""
     features = FeatureUnion(
         [
             (
@@ -56,18 +88,52 @@ def build_pipeline(
             ("lexicon", LexiconCues()),
         ]
     )
+    return [("lemmas", SpacyLemmatizer(spacy_model=spacy_model)), ("features", features)]
+
+
+def _branch(name: str, spacy_model: str, sparse: bool) -> object:
+    """One branch of a feature union; embeddings joined to sparse n-grams come as CSR (stacks fast)."""
+    if name == "ngrams":
+        return Pipeline(ngram_steps(spacy_model))
+    if name == "static":
+        return embeddings.StaticEmbedding(sparse_output=sparse)
+    return embeddings.SentenceEmbedding(sparse_output=sparse)
+
+
+def build_pipeline(
+    spacy_model: str = DEFAULT_PIPELINE,
+    C: float = 1.0,  # noqa: N803
+    calibration_folds: int = 3,
+    seed: int = SEED,
+    features: str = DEFAULT_FEATURES,
+) -> Pipeline:
+    """The full model: raw text in, calibrated label probabilities out.
+
+    Features (see :data:`FEATURE_SETS`) -> class-balanced logistic
+    regression, temperature-scaled on out-of-fold scores grouped by document
+    (pass them with :func:`fit_params`). With the default ``ngrams``: spaCy
+    lemmas -> word 1-2-grams + character 2-4-grams + lexicon cues.
+    """
+    branches = check_features(features)
     classifier = GroupedTemperatureScaling(
         LogisticRegression(C=C, class_weight="balanced", max_iter=5000, random_state=seed),
         n_splits=calibration_folds,
         random_state=seed,
     )
-    return Pipeline(
-        [
-            ("lemmas", SpacyLemmatizer(spacy_model=spacy_model)),
-            ("features", features),
-            ("classifier", classifier),
-        ]
+    if features == DEFAULT_FEATURES:
+        return Pipeline([*ngram_steps(spacy_model), ("classifier", classifier)])
+    union = FeatureUnion(
+        [(name, _branch(name, spacy_model, "ngrams" in branches)) for name in branches],
+        verbose_feature_names_out=False,
     )
+    return Pipeline([("features", union), ("classifier", classifier)])
+
+
+def feature_set(pipeline: Pipeline) -> str:
+    """The name of a built pipeline's feature set (models saved before feature sets: ``ngrams``)."""
+    if "lemmas" in pipeline.named_steps:
+        return DEFAULT_FEATURES
+    return "+".join(name for name, _ in pipeline.named_steps["features"].transformer_list)
 
 
 def fit_params(groups: Sequence[str]) -> dict[str, Any]:
@@ -86,17 +152,19 @@ def model_search(
     spacy_model: str = DEFAULT_PIPELINE,
     n_jobs: int = 1,
     max_splits: int = 5,
+    features: str = DEFAULT_FEATURES,
 ) -> GridSearchCV:
     """The grid search that chooses the model, in training and inside each evaluation fold.
 
-    :func:`param_grid` over :func:`build_pipeline`, scored by macro-F1 on folds
-    grouped by source (pass ``groups`` to ``fit``). The search fits without
-    calibration, which never changes the predicted label and so cannot change
-    the choice; :func:`select_model` calibrates the chosen configuration.
+    :func:`param_grid` over :func:`build_pipeline` with feature set
+    ``features``, scored by macro-F1 on folds grouped by source (pass
+    ``groups`` to ``fit``). The search fits without calibration, which never
+    changes the predicted label and so cannot change the choice;
+    :func:`select_model` calibrates the chosen configuration.
     """
     return GridSearchCV(
-        build_pipeline(spacy_model=spacy_model, seed=seed, calibration_folds=1),
-        param_grid(),
+        build_pipeline(spacy_model=spacy_model, seed=seed, calibration_folds=1, features=features),
+        param_grid(features),
         scoring="f1_macro",
         cv=grouped_folds(n_groups, seed, max_splits),
         n_jobs=n_jobs,
@@ -113,6 +181,7 @@ def select_model(
     spacy_model: str = DEFAULT_PIPELINE,
     n_jobs: int = 1,
     max_splits: int = 5,
+    features: str = DEFAULT_FEATURES,
 ) -> tuple[Pipeline, GridSearchCV]:
     """Choose hyper-parameters by :func:`model_search` on folds grouped by ``groups``, then fit.
 
@@ -120,20 +189,21 @@ def select_model(
     grouped the same way. Returns the fitted pipeline and the search (its
     ``cv_results_``).
     """
-    search = model_search(len(set(groups)), seed, spacy_model, n_jobs, max_splits)
+    search = model_search(len(set(groups)), seed, spacy_model, n_jobs, max_splits, features)
     with warnings.catch_warnings():
         # A rare label with fewer units than folds is expected with few labels; folds stay grouped.
         warnings.filterwarnings("ignore", "The least populated class", UserWarning)
         warnings.filterwarnings("ignore", "Number of classes in training fold", RuntimeWarning)
         search.fit(texts, labels, groups=groups)
-        chosen = build_pipeline(spacy_model=spacy_model, seed=seed).set_params(**search.best_params_)
+        chosen = build_pipeline(spacy_model=spacy_model, seed=seed, features=features)
+        chosen.set_params(**search.best_params_)
         return chosen.fit(texts, labels, **fit_params(groups)), search
 
 
 def hyper_parameters(pipeline: Pipeline) -> dict[str, Any]:
     """The searched hyper-parameters of a fitted pipeline, readable: ``{"C": 1.0, "chars": "off"}``."""
     params = pipeline.get_params()
-    return {name.rpartition("__")[2]: _describe(params[name]) for name in param_grid()}
+    return {name.rpartition("__")[2]: _describe(params[name]) for name in param_grid(feature_set(pipeline))}
 
 
 def _describe(value: object) -> object:

@@ -16,7 +16,7 @@ from framing.codebook import CODEBOOK_VERSION, LABELS
 from framing.labels.dataset import LabelledData, check_trainable, load_training_sets
 from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.persist import model_output, save_model
-from framing.model.pipeline import SEED, grouped_folds, hyper_parameters, select_model
+from framing.model.pipeline import DEFAULT_FEATURES, SEED, grouped_folds, hyper_parameters, select_model
 
 
 def train(
@@ -27,11 +27,13 @@ def train(
     spacy_model: str = DEFAULT_PIPELINE,
     n_jobs: int = 1,
     extra_dirs: Sequence[str | Path] = (),
+    features: str = DEFAULT_FEATURES,
 ) -> dict[str, Any]:
     """Train on the labels in ``labels_dir`` plus any ``extra_dirs``; save to ``output``; return the metadata.
 
     ``extra_dirs`` are further labelled sets (such as ``data/written``, text
-    written for training) used for training alongside the main set. ``output``
+    written for training) used for training alongside the main set.
+    ``features`` names the feature set (:data:`framing.model.pipeline.FEATURE_SETS`). ``output``
     is checked and held for this run first
     (:func:`framing.model.persist.model_output`), so an unwritable folder or a
     second writer stops the run before any work.
@@ -40,10 +42,11 @@ def train(
         main, extras = load_training_sets(labels_dir, units_path, extra_dirs)
         data = LabelledData.concat([main, *extras])
         check_trainable(data, grouped_folds(len(set(data.sources)), seed))
-        pipeline, search = select_model(data.texts, data.labels, data.sources, seed, spacy_model, n_jobs)
-        return save_model(
-            pipeline, _metadata(data, main, extras, pipeline, search, spacy_model, seed), output
+        pipeline, search = select_model(
+            data.texts, data.labels, data.sources, seed, spacy_model, n_jobs, features=features
         )
+        metadata = _metadata(data, main, extras, pipeline, search, spacy_model, seed)
+        return save_model(pipeline, {**metadata, "features": features}, output)
 
 
 def _metadata(

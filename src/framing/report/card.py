@@ -46,6 +46,17 @@ def read_learning_curve(points: list[dict[str, Any]], weakest: str) -> str:
     return f"{trend} {verdict}"
 
 
+def features_limit(model: dict[str, Any]) -> str:
+    """What the features rest on: spaCy lemmas for n-grams, a pretrained English model for embeddings."""
+    features = model.get("features", "ngrams")
+    parts = []
+    if "ngrams" in features:
+        parts.append(f"n-grams of lemmas from the spaCy pipeline '{model.get('spacy_model')}'")
+    if "static" in features or "minilm" in features:
+        parts.append("sentence embeddings from all-MiniLM-L6-v2, pretrained on general English web text")
+    return f"English only; feature set '{features}': {' and '.join(parts)}."
+
+
 def model_card(metrics: dict[str, Any]) -> dict[str, Any]:
     """Intended use, training data, label set, codebook version and limits, with numbers from the metrics."""
     metadata, data, cv = metrics["model"], metrics["data"], metrics["protocols"]["cv"]
@@ -66,7 +77,7 @@ def model_card(metrics: dict[str, Any]) -> dict[str, Any]:
         "registers is unknown until measured with `framing evaluate --test FILE`.",
         "Units are labelled one at a time with one primary frame; the model does not see neighbouring "
         "sentences, mixed frames, irony or who holds the frame.",
-        f"English only; text is lemmatised with the spaCy pipeline '{metadata.get('spacy_model')}'.",
+        features_limit(metadata),
         f"Probabilities are temperature-scaled; the expected calibration error under cross-validation is "
         f"{estimate_text(cv['calibration']['ece'])}.",
     ]
