@@ -25,7 +25,7 @@ help:  ## List the targets
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,scale]'
+	$(BIN)/pip install --quiet -e '.[dev,scale,static]'
 	touch $@
 
 setup: $(STAMP)  ## Create .venv and install framing with its dev tools

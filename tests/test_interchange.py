@@ -5,9 +5,10 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from framing.app.session import LabellingSession
 from framing.cli import app as cli
 from framing.corpus.units import Unit, write_units
-from framing.errors import InterchangeError
+from framing.errors import FileInUseError, InterchangeError
 from framing.labels.interchange import FORMATS, detect_format, export_labels, import_labels
 from framing.labels.store import LabelRecord, append_records, latest, read_records
 
@@ -58,13 +59,14 @@ def test_round_trip_without_loss(tmp_path, labelled, fmt):
     exported = tmp_path / f"export{SUFFIX[fmt]}"
     exported.write_text(text)
     assert detect_format(exported) == fmt
-    report = import_labels(exported, UNITS, tmp_path / "out", "b")
-    assert (report.imported, report.unchanged, report.unlabelled) == (3, 0, 1)
+    result = import_labels(exported, UNITS, tmp_path / "out", "b")
+    [report] = result.files
+    assert (report.imported, report.unchanged, result.unlabelled) == (3, 0, 1)
     assert current(tmp_path / "out" / "b.jsonl") == current(labelled)
     imported = read_records(tmp_path / "out" / "b.jsonl").records
     assert all(r.text == {u.unit_id: u.text for u in UNITS}[r.unit_id] for r in imported)
     assert export_labels(UNITS, fmt, tmp_path / "out" / "b.jsonl")[0] == text
-    again = import_labels(exported, UNITS, tmp_path / "out", "b")
+    [again] = import_labels(exported, UNITS, tmp_path / "out", "b").files
     assert (again.imported, again.unchanged) == (0, 3)
 
 
@@ -101,8 +103,8 @@ def test_export_without_labels_is_for_labelling(tmp_path):
 def test_a_spreadsheet_filled_in_by_hand_imports(tmp_path):
     sheet = tmp_path / "sheet.csv"
     sheet.write_text("id,text,context,label\nu0,ignored,,resource\nu1,,, \nu3,,,none\n", encoding="utf-8-sig")
-    report = import_labels(sheet, UNITS, tmp_path, "sheet")
-    assert (report.imported, report.unlabelled) == (2, 1)
+    result = import_labels(sheet, UNITS, tmp_path, "sheet")
+    assert (result.files[0].imported, result.unlabelled) == (2, 1)
     assert current(tmp_path / "sheet.jsonl") == {"u0": ("resource", ""), "u3": ("none", "")}
 
 
@@ -167,3 +169,177 @@ def test_cli_import_error_exits_1_and_writes_nothing(tmp_path):
     )
     assert result.exit_code == 1 and "row 2: unknown label 'blame'" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "x.jsonl").exists()
+
+
+# --------------------------------------------------------------------------- issue 9
+
+
+def labels_of(path):
+    return {u: r.label for u, r in latest(read_records(path).records).items()}
+
+
+def test_csv_export_cannot_run_formulas_and_import_restores_the_text(tmp_path):
+    risky = ['=HYPERLINK("http://x")', "+44 1234", "-5% in real terms", "@council", "'quoted", "\tindented"]
+    units = [Unit(f"r{i}", "doc", "sentence", i, text) for i, text in enumerate(risky)]
+    source = tmp_path / "a.jsonl"
+    append_records(source, [LabelRecord(u.unit_id, u.text, "none", "a", note=u.text) for u in units])
+    text, _ = export_labels(units, "csv", source)
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t")) for cell in cells)
+    assert '\'=HYPERLINK("http://x")' in cells and "''quoted" in cells
+    (tmp_path / "a.csv").write_text(text)
+    import_labels(tmp_path / "a.csv", units, tmp_path / "out", "b")
+    notes = {r.unit_id: r.note for r in read_records(tmp_path / "out" / "b.jsonl").records}
+    assert notes == {u.unit_id: u.text for u in units}
+    assert export_labels(units, "csv", tmp_path / "out" / "b.jsonl")[0] == text
+
+
+def test_label_studio_tasks_with_several_annotations_import_as_several_annotators(tmp_path):
+    def choice(label, who, lead_time=None):
+        result = [{"type": "choices", "from_name": "label", "to_name": "text", "value": {"choices": [label]}}]
+        return {"result": result, "completed_by": who, "lead_time": lead_time, "was_cancelled": False}
+
+    tasks = [
+        {
+            "id": 1,
+            "data": {"unit_id": "u0", "text": UNITS[0].text},
+            "annotations": [choice("resource", 1, 4.2), choice("none", 2)],
+        },
+        {
+            "id": 2,
+            "data": {"text": UNITS[1].text},
+            "annotations": [choice("systemic-failure", {"id": 2, "email": "bob@example.org"})],
+        },
+        {"id": 3, "data": {"unit_id": "u3"}, "annotations": []},
+    ]
+    source = tmp_path / "project.json"
+    source.write_text(json.dumps(tasks))
+    result = import_labels(source, UNITS, tmp_path)
+    assert {r.annotator: r.imported for r in result.files} == {
+        "label-studio-1": 1,
+        "label-studio-2": 1,
+        "bob-example.org": 1,
+    }
+    assert result.unlabelled == 1
+    assert labels_of(tmp_path / "label-studio-1.jsonl") == {"u0": "resource"}
+    assert labels_of(tmp_path / "label-studio-2.jsonl") == {"u0": "none"}
+    assert labels_of(tmp_path / "bob-example.org.jsonl") == {"u1": "systemic-failure"}  # matched by its text
+    assert read_records(tmp_path / "label-studio-1.jsonl").records[0].seconds == 4.2
+    with pytest.raises(InterchangeError, match=r"3 annotators .*Leave out --annotator"):
+        import_labels(source, UNITS, tmp_path / "other", "b")
+    assert not (tmp_path / "other").exists()
+
+
+def test_label_studio_json_min_imports(tmp_path):
+    rows = [
+        {
+            "id": 1,
+            "unit_id": "u0",
+            "text": UNITS[0].text,
+            "label": "resource",
+            "note": "caseload",
+            "annotator": 7,
+            "annotation_id": 1,
+            "lead_time": 3.0,
+        },
+        {
+            "id": 1,
+            "unit_id": "u0",
+            "text": UNITS[0].text,
+            "label": "none",
+            "annotator": 8,
+            "annotation_id": 2,
+            "lead_time": 2.0,
+        },
+        {
+            "id": 2,
+            "unit_id": "u2",
+            "text": UNITS[2].text,
+            "label": {"choices": ["none"]},
+            "annotator": 7,
+            "annotation_id": 3,
+        },
+    ]
+    source = tmp_path / "min.json"
+    source.write_text(json.dumps(rows))
+    result = import_labels(source, UNITS, tmp_path)
+    assert sorted(r.annotator for r in result.files) == ["label-studio-7", "label-studio-8"]
+    assert labels_of(tmp_path / "label-studio-7.jsonl") == {"u0": "resource", "u2": "none"}
+    assert read_records(tmp_path / "label-studio-7.jsonl").records[0].note == "caseload"
+
+
+def test_prodigy_annotators_binary_answers_and_empty_accepts(tmp_path):
+    lines = [
+        {
+            "text": UNITS[0].text,
+            "meta": {"unit_id": "u0"},
+            "options": [],
+            "accept": ["resource"],
+            "answer": "accept",
+            "_annotator_id": "frames-alice",
+        },
+        {
+            "text": UNITS[0].text,
+            "meta": {"unit_id": "u0"},
+            "options": [],
+            "accept": ["none"],
+            "answer": "accept",
+            "_annotator_id": "frames-bob",
+        },
+        {
+            "text": UNITS[1].text,
+            "label": "systemic-failure",
+            "answer": "accept",
+            "_annotator_id": "frames-alice",
+        },
+        {"text": UNITS[2].text, "label": "resource", "answer": "reject", "_annotator_id": "frames-alice"},
+        {
+            "text": UNITS[3].text,
+            "meta": {"unit_id": "u3"},
+            "options": [],
+            "accept": [],
+            "answer": "accept",
+            "_annotator_id": "frames-bob",
+        },
+        {"text": UNITS[3].text, "label": "none", "answer": "ignore", "_annotator_id": "frames-bob"},
+    ]
+    source = tmp_path / "prodigy.jsonl"
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert detect_format(source) == "prodigy"
+    result = import_labels(source, UNITS, tmp_path)
+    assert result.unlabelled == 3  # a rejected binary answer, an empty accept, an ignored task
+    assert labels_of(tmp_path / "frames-alice.jsonl") == {"u0": "resource", "u1": "systemic-failure"}
+    assert labels_of(tmp_path / "frames-bob.jsonl") == {"u0": "none"}
+
+
+def test_a_file_that_names_nobody_needs_an_annotator(tmp_path, labelled):
+    text, _ = export_labels(UNITS, "prodigy", labelled)
+    (tmp_path / "x.jsonl").write_text(text)
+    with pytest.raises(InterchangeError, match=r"does not say who labelled 3 row.*--annotator"):
+        import_labels(tmp_path / "x.jsonl", UNITS, tmp_path)
+
+
+def test_import_refuses_while_a_labelling_server_holds_the_file(tmp_path, labelled):
+    text, _ = export_labels(UNITS, "csv", labelled)
+    (tmp_path / "a.csv").write_text(text)
+    with LabellingSession(UNITS, tmp_path / "labels", "b") as session:  # what `framing label` holds
+        with pytest.raises(FileInUseError, match="in use"):
+            import_labels(tmp_path / "a.csv", UNITS, tmp_path / "labels", "b")
+        assert session.state()["progress"]["done"] == 0
+    assert import_labels(tmp_path / "a.csv", UNITS, tmp_path / "labels", "b").files[0].imported == 3
+
+
+def test_cli_import_of_several_annotators_names_each_file(tmp_path):
+    units = tmp_path / "units.jsonl"
+    write_units(UNITS, units)
+    lines = [
+        {"text": UNITS[0].text, "label": "resource", "answer": "accept", "_annotator_id": "alice"},
+        {"text": UNITS[0].text, "label": "none", "answer": "accept", "_annotator_id": "bob"},
+    ]
+    source = tmp_path / "p.jsonl"
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    result = CliRunner().invoke(
+        cli, ["import", str(source), "--units", str(units), "--labels-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "(alice)" in result.output and "(bob)" in result.output

@@ -87,7 +87,7 @@ def test_rank_by_uncertainty_scores_every_pool_unit():
     assert all(0.0 <= s <= 1.0 for s in scores.values())
 
 
-def test_ranker_retrains_in_the_background_every_n_labels():
+def test_ranker_retrains_in_the_background_every_n_labels_and_queues_what_falls_due_meanwhile():
     release = threading.Event()
     calls = []
 
@@ -102,15 +102,35 @@ def test_ranker_retrains_in_the_background_every_n_labels():
     assert ranker.update([("t", "none")], pool)
     assert time.perf_counter() - start < 0.5  # returned while the scorer is still blocked
     assert ranker.running and ranker.scores == {}
-    assert not ranker.update([("t", "none")] * 5, pool)  # one retraining at a time
+    assert not ranker.update([("t", "none")] * 5, pool)  # due while one runs: queued, not started now
+    assert ranker.queued and calls == [1]
     release.set()
     ranker.wait(5)
-    assert ranker.scores == {"a": 0.5, "b": 0.5}
-    assert "retrained on 1 labels" in ranker.status
-    assert not ranker.update([("t", "none")] * 3, pool)  # 2 new labels: not due yet
-    assert ranker.update([("t", "none")] * 4, pool)  # 3 new labels: due
+    assert calls == [1, 5]  # the queued retraining ran with no further request
+    assert ranker.scores == {"a": 0.5, "b": 0.5} and not ranker.queued
+    assert "retrained on 5 labels" in ranker.status
+    assert not ranker.update([("t", "none")] * 7, pool)  # 2 new labels: not due yet
+    assert ranker.update([("t", "none")] * 8, pool)  # 3 new labels: due
     ranker.wait(5)
-    assert calls == [1, 4]
+    assert calls == [1, 5, 8]
+
+
+def test_a_queued_retraining_uses_the_latest_labels():
+    release = threading.Event()
+    calls = []
+
+    def slow_scorer(texts, labels, pool, seed, spacy_model):
+        calls.append(len(texts))
+        release.wait(5)
+        return {}
+
+    ranker = Ranker(every=3, scorer=slow_scorer)
+    ranker.update([("t", "none")], [])
+    ranker.update([("t", "none")] * 4, [])  # queued
+    ranker.update([("t", "none")] * 5, [])  # not due by itself, but brings the queued one up to date
+    release.set()
+    ranker.wait(5)
+    assert calls == [1, 5]
 
 
 def test_a_failing_retrain_is_reported_not_raised():

@@ -484,29 +484,47 @@ def evaluate(
 @app.command()
 def agreement(
     files: Annotated[
-        list[Path],
-        typer.Argument(help="Labels files, one or more per annotator, or a folder of them (not gold.jsonl)."),
+        list[Path], typer.Argument(help="Labels files, one or more per annotator, or folders of them.")
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
     limit: Annotated[
         int, typer.Option(min=-1, help="How many disagreements to list (0: none, -1: all).")
     ] = -1,
 ) -> None:
-    """Cohen's kappa, Krippendorff's alpha, raw agreement and confusion between annotators."""
-    from framing.labels.agreement import agreement_of_files
+    """Cohen's kappa per pair and Krippendorff's alpha, with 95% intervals; confusion; annotators' pace."""
+    from framing.labels.agreement import agreement_of_files, label_files
+    from framing.labels.store import read_many
+    from framing.labels.summary import summarise
 
     result = run(agreement_of_files, files)
+    pace = summarise(run(read_many, label_files(files)).records)
     for problem in result.problems:
         console.print(f"[yellow]warning:[/] skipped damaged line {problem}")
     if as_json:
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        figures = result.to_dict() | {"annotator_summary": [row.to_dict() for row in pace]}
+        print(json.dumps(figures, indent=2, ensure_ascii=False))
         return
     out = Console()
-    out.print(f"annotators: {', '.join(result.annotators)}; units labelled by all: {result.units}")
-    out.print(f"raw agreement: {result.raw_agreement:.3f}")
+    out.print(
+        f"annotators: {', '.join(result.annotators)}; units labelled by two or more: {result.units} "
+        f"(by all: {result.units_by_all})"
+    )
+    out.print(f"raw agreement (all labels of a unit the same): {result.raw_agreement:.3f}")
     for pair, kappa in result.cohen_kappa.items():
-        out.print(f"Cohen's kappa ({pair}): {kappa:.3f}")
-    out.print(f"Krippendorff's alpha (nominal): {result.krippendorff_alpha:.3f}")
+        n = result.pair_units[pair]
+        if kappa is None:
+            out.print(f"Cohen's kappa ({pair}): none, no unit in common")
+        else:
+            out.print(
+                f"Cohen's kappa ({pair}): {kappa:.3f} {_interval_text(result.kappa_interval[pair])}, n={n}"
+            )
+    out.print(
+        f"Krippendorff's alpha (nominal): {result.krippendorff_alpha:.3f} "
+        f"{_interval_text(result.alpha_interval)}, n={result.units} units ({result.alpha_values} labels)"
+    )
+    out.print("95% bootstrap intervals in brackets, resampling units.")
+    for warning in result.warnings:
+        console.print(f"[bold yellow]warning:[/] {warning}")
     for pair, matrix in result.confusion.items():
         first, second = pair.split(" vs ")
         table = Table(title=f"confusion: rows {first}, columns {second}")
@@ -516,12 +534,37 @@ def agreement(
         for label, row in zip(LABELS, matrix, strict=True):
             table.add_row(label, *(str(v) for v in row))
         out.print(table)
+    table = Table(title="annotators (time on task as recorded by the labelling app)")
+    for column in (
+        "annotator",
+        "labelled",
+        "skipped",
+        "hours on task",
+        "median s per unit",
+        "units per hour",
+    ):
+        table.add_column(column, justify="left" if column == "annotator" else "right")
+    for row in pace:
+        table.add_row(
+            row.annotator,
+            str(row.labelled),
+            str(row.skipped),
+            f"{row.hours:.2f}" if row.timed else "-",
+            f"{row.median_seconds:.1f}" if row.median_seconds is not None else "-",
+            f"{row.units_per_hour:.0f}" if row.units_per_hour is not None else "-",
+        )
+    out.print(table)
     shown = result.disagreements if limit < 0 else result.disagreements[:limit]
     if shown:
         out.print(f"disagreements ({len(result.disagreements)}):")
     for item in shown:
         labels = ", ".join(f"{name}: {label}" for name, label in item["labels"].items())
         out.print(f"- {item['unit_id']} [{labels}] {item['text'][:160]}", highlight=False, markup=False)
+
+
+def _interval_text(interval: list[float] | None) -> str:
+    """``[low, high]``, or ``[no interval]``."""
+    return "[no interval]" if interval is None else f"[{interval[0]:.2f}, {interval[1]:.2f}]"
 
 
 HostOption = Annotated[
@@ -548,12 +591,24 @@ def _announce(what: str, url: str) -> None:
 @app.command()
 def label(
     annotator: Annotated[
-        str, typer.Option(help="Your name; labels go to <labels-dir>/<name>.jsonl (letters, digits, . _ -).")
-    ],
+        str | None,
+        typer.Option(
+            help="Label as this one annotator; labels go to <labels-dir>/<name>.jsonl (letters, digits, "
+            ". _ -). Without it, each annotator picks or enters a name on the page."
+        ),
+    ] = None,
     source: Annotated[
         Path, typer.Option(help="Units file from `framing ingest`, or a folder of documents to ingest now.")
     ] = Path("data/units.jsonl"),
     labels_dir: LabelsDirOption = Path("data/labels"),
+    overlap: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="How many annotators label each unit: a unit is no longer offered once that many have "
+            "labelled it (or have it on screen). 0: every annotator labels every unit.",
+        ),
+    ] = 0,
     strategy: Annotated[
         Strategy,
         typer.Option(
@@ -569,33 +624,56 @@ def label(
         float,
         typer.Option(min=0.0, max=1.0, help="With --strategy uncertainty: share of random picks."),
     ] = 0.2,
+    suggest: Annotated[
+        bool,
+        typer.Option(
+            "--suggest",
+            help="Show a trained model's label and confidence for each unit (off by default: "
+            "suggestions anchor annotators, so keep double annotation blind).",
+        ),
+    ] = False,
+    model: Annotated[
+        Path | None, typer.Option(help="With --suggest: model file (default: $FRAMING_MODEL or models/).")
+    ] = None,
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
     token: TokenOption = None,
 ) -> None:
     """Label units one at a time in a local web app: keys 1-4 label, S skips, U undoes, ? shows the rules."""
-    from framing.app.session import LabellingSession, load_source
-    from framing.app.stream import Ranker
-    from framing.app.webapp import serve
+    from framing.app.session import load_source, model_suggester
+    from framing.app.team import Team
+    from framing.app.webapp import bind, serve
 
     units, errors = run(load_source, source)
     for error in errors:
         console.print(f"[yellow]warning:[/] {error}")
-    session = run(
-        LabellingSession,
-        units,
-        labels_dir,
-        annotator,
-        strategy.value,
-        seed,
-        random_fraction,
-        Ranker(every=retrain_every, seed=seed),
-    )
-    for problem in session.log.problems:
-        console.print(f"[yellow]warning:[/] skipped damaged line {problem}")
-    progress = session.state()["progress"]
-    what = f"{session.annotator} has labelled {progress['done']} of {progress['total']} units"
-    run(serve, session, host, port, token, announce=partial(_announce, what))
+    suggester = run(model_suggester, model) if suggest else None
+    sock = run(bind, host, port)
+    try:
+        team = run(
+            Team,
+            units,
+            labels_dir,
+            overlap,
+            annotator,
+            strategy.value,
+            seed,
+            random_fraction,
+            retrain_every,
+            suggester,
+        )
+        if annotator is None:
+            what = f"{len(units)} units; each annotator picks or enters a name on the page"
+        else:
+            session = run(team.session, annotator)
+            for problem in session.log.problems:
+                console.print(f"[yellow]warning:[/] skipped damaged line {problem}")
+            progress = session.state()["progress"]
+            what = f"{session.annotator} has labelled {progress['done']} of {progress['total']} units"
+    except BaseException:
+        sock.close()
+        raise
+    run(serve, team, sock, token, announce=partial(_announce, what))
 
 
 @app.command()
@@ -612,25 +690,37 @@ def review(
     port: PortOption = 8000,
     token: TokenOption = None,
 ) -> None:
-    """Adjudicate disagreements in the web app: gold label (1-4), a note, Enter saves to gold.jsonl."""
+    """Adjudicate disagreements in the web app into gold.jsonl, which also gets every agreed unit."""
     from framing.app.review import ReviewSession
-    from framing.app.webapp import serve
+    from framing.app.webapp import bind, serve
     from framing.corpus.units import read_units
 
     context = run(read_units, units) if units.exists() else []
     session = run(ReviewSession, labels_dir, context, adjudicator, revisit)
+    update = session.gold_update
     for problem in session.log.problems:
         console.print(f"[yellow]warning:[/] skipped damaged line {problem}")
-    if not session.units:
-        console.print(f"No disagreements between the annotators in {labels_dir}.")
+    console.print(
+        f"{session.log.path}: {session.gold_units} units with a gold label; agreed units carried over: "
+        f"{update.added} new, {update.changed} changed, {update.withdrawn} withdrawn (now disputed)"
+    )
+    if not session.units or not session.pending:
+        session.close()
+        if not session.units:
+            console.print(f"No disagreements between the annotators in {labels_dir}.")
+        else:
+            console.print(
+                f"All {len(session.units)} disagreements already have a gold label; "
+                "use --all to revisit them."
+            )
         return
-    if not session.pending:
-        console.print(
-            f"All {len(session.units)} disagreements already have a gold label; use --all to revisit them."
-        )
-        return
+    try:
+        sock = run(bind, host, port)
+    except BaseException:
+        session.close()
+        raise
     what = f"{session.pending} of {len(session.units)} disagreements to adjudicate"
-    run(serve, session, host, port, token, announce=partial(_announce, what))
+    run(serve, session, sock, token, announce=partial(_announce, what))
 
 
 @app.command("export")
@@ -677,8 +767,13 @@ def export_command(
 def import_command(
     source: Annotated[Path, typer.Argument(help="File to import (.csv, Label Studio .json, .jsonl).")],
     annotator: Annotated[
-        str, typer.Option(help="Whose labels these are; appended to <labels-dir>/<name>.jsonl.")
-    ],
+        str | None,
+        typer.Option(
+            help="Whose labels these are; appended to <labels-dir>/<name>.jsonl. Without it, each annotator "
+            "the file names (Label Studio completed_by, Prodigy _annotator_id, a CSV annotator column) "
+            "gets a file of their own."
+        ),
+    ] = None,
     fmt: Annotated[
         Format | None, typer.Option("--format", "-f", help="File format (default: from name and content).")
     ] = None,
@@ -690,13 +785,15 @@ def import_command(
     from framing.labels.interchange import import_labels
 
     fmt_name = fmt.value if fmt else None
-    report = run(import_labels, source, run(read_units, units), labels_dir, annotator, fmt_name)
-    for problem in report.problems:
-        console.print(f"[yellow]warning:[/] skipped damaged line {problem}")
-    console.print(
-        f"{report.imported} labels imported into {report.path}; {report.unchanged} already there, "
-        f"{report.unlabelled} rows without a label"
-    )
+    result = run(import_labels, source, run(read_units, units), labels_dir, annotator, fmt_name)
+    for report in result.files:
+        for problem in report.problems:
+            console.print(f"[yellow]warning:[/] skipped damaged line {problem}")
+        console.print(
+            f"{report.imported} labels imported into {report.path} ({report.annotator}); "
+            f"{report.unchanged} already there"
+        )
+    console.print(f"{result.unlabelled} rows without a label (unlabelled, rejected or ignored)")
 
 
 if __name__ == "__main__":  # pragma: no cover

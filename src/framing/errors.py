@@ -18,6 +18,10 @@ class LabelFileError(FramingError):
     """A labels file is missing, damaged or inconsistent."""
 
 
+class FileInUseError(LabelFileError):
+    """A labels file is held by another labelling, review or import."""
+
+
 class ModelError(FramingError):
     """A model is missing, modified, or incompatible with this installation."""
 
@@ -44,6 +48,14 @@ class NothingToUndoError(FramingError):
 
 class ScaleError(FramingError):
     """Dask is missing, the cluster is unreachable, or the partitioned input or output is unusable."""
+
+
+class ConflictError(FramingError):
+    """A decision was made on a page that no longer shows the current state (e.g. a stale tab)."""
+
+
+class InvalidDecisionError(FramingError, ValueError):
+    """A decision's note or time on task is not acceptable."""
 
 
 class InterchangeError(FramingError):

@@ -288,19 +288,27 @@ def is_locked(path: Path) -> bool:
         return False
 
 
+def hold_exclusive(path: Path, busy_message: str, error: type[FramingError] = FramingError) -> IO[str]:
+    """Lock ``path`` exclusively and return the open file that holds the lock until it is closed.
+
+    Raises ``error(busy_message)`` if another process (or another open file) holds it.
+    Closing the file, or its garbage collection, releases the lock.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stream = path.open("a", encoding="utf-8")
+    try:
+        fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        stream.close()
+        raise error(busy_message) from None
+    return stream
+
+
 @contextmanager
 def exclusive(path: Path, busy_message: str, error: type[FramingError] = FramingError) -> Iterator[None]:
     """Hold an exclusive lock on ``path``; raise ``error(busy_message)`` if another process holds it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as stream:
-        try:
-            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise error(busy_message) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(stream.fileno(), fcntl.LOCK_UN)
+    with hold_exclusive(path, busy_message, error):
+        yield
 
 
 @contextmanager

@@ -21,13 +21,13 @@ from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.pipeline import SEED, build_pipeline
 
 STRATEGIES = ("random", "uncertainty")
+MIN_PER_LABEL = 3
+"""Examples a label needs before the ranking model learns it."""
 RANDOM_FRACTION = 0.2
 """Share of random picks under the uncertainty strategy, so the labelled sample stays representative."""
 RETRAIN_EVERY = 10
 POOL_SIZE = 2000
 """How many pending units (the next ones in the seeded order) a retrained model ranks."""
-MIN_PER_LABEL = 3
-"""Examples a label needs before the ranking model learns it (its calibration uses 3 folds)."""
 
 Scorer = Callable[
     [Sequence[str], Sequence[str], Sequence[tuple[str, str]], int, str], dict[str, float] | None
@@ -134,7 +134,9 @@ class Ranker:
     """Retrains in a background thread every ``every`` labels and keeps the latest uncertainty scores.
 
     :meth:`update` returns at once; ``scores`` and ``status`` change when a
-    retraining finishes. One retraining runs at a time.
+    retraining finishes. One retraining runs at a time: a retraining that
+    falls due meanwhile is queued (the latest one only) and starts as soon as
+    the running one ends, so no request is dropped.
     """
 
     def __init__(
@@ -154,6 +156,7 @@ class Ranker:
         self.status = "no model yet: units come in random order until there are labels to learn from"
         self._trained_at: int | None = None
         self._thread: threading.Thread | None = None
+        self._queued: tuple[list[tuple[str, str]], list[tuple[str, str]]] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -161,30 +164,57 @@ class Ranker:
         """Whether a retraining is in progress."""
         return self._thread is not None and self._thread.is_alive()
 
+    @property
+    def queued(self) -> bool:
+        """Whether a retraining waits for the running one to end."""
+        return self._queued is not None
+
     def update(self, labelled: Sequence[tuple[str, str]], pool: Sequence[tuple[str, str]]) -> bool:
-        """Start retraining on ``labelled`` ``(text, label)`` pairs if due; return whether it started.
+        """Start retraining on ``labelled`` ``(text, label)`` pairs if due; return whether it started now.
 
         Due at the first call and then every ``every`` labels. ``pool`` holds the
-        ``(unit_id, text)`` pairs to rank.
+        ``(unit_id, text)`` pairs to rank. Due while a retraining runs, it is
+        queued and starts when that one ends.
         """
         with self._lock:
+            busy = self._thread is not None and self._thread.is_alive()
             due = self._trained_at is None or len(labelled) - self._trained_at >= self.every
-            if self.running or not due:
+            if not due and not (busy and self._queued is not None):
                 return False
             self._trained_at = len(labelled)
-            self._thread = threading.Thread(
-                target=self._retrain, args=(list(labelled), list(pool)), name="framing-ranker", daemon=True
-            )
-            self._thread.start()
+            if busy:  # queue it, or bring the queued one up to date
+                self._queued = (list(labelled), list(pool))
+                return False
+            self._start(list(labelled), list(pool))
             return True
 
     def wait(self, timeout: float | None = None) -> None:
-        """Wait for a running retraining to finish."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
+        """Wait for the running retraining, and any queued behind it, to finish."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            thread = self._thread
+            if thread is None:
+                return
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if thread.is_alive() or self._thread is thread:
+                return
+
+    def _start(self, labelled: list[tuple[str, str]], pool: list[tuple[str, str]]) -> None:
+        self._thread = threading.Thread(
+            target=self._retrain, args=(labelled, pool), name="framing-ranker", daemon=True
+        )
+        self._thread.start()
 
     def _retrain(self, labelled: list[tuple[str, str]], pool: list[tuple[str, str]]) -> None:
+        try:
+            self._fit(labelled, pool)
+        finally:
+            with self._lock:
+                queued, self._queued = self._queued, None
+                if queued is not None:
+                    self._start(*queued)
+
+    def _fit(self, labelled: list[tuple[str, str]], pool: list[tuple[str, str]]) -> None:
         start = time.perf_counter()
         texts = [text for text, _ in labelled]
         labels = [label for _, label in labelled]

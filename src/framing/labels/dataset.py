@@ -9,6 +9,7 @@ training, cross-validation and every report use.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from framing.errors import FramingError, NoTrainingDataError, UnknownLabelError
 from framing.labels.store import LabelRecord, training_labels
 
 MIN_GROUPS = 2
+"""Examples of a label a model needs to learn it: the classifier's calibration uses 3 folds."""
 
 
 def source_of(doc_id: str) -> str:
@@ -146,19 +148,21 @@ def load_training_sets(
     return load_labelled(labels_dir, units_path), [load_labelled(d) for d in extra_dirs]
 
 
-def check_trainable(data: LabelledData) -> None:
+def check_trainable(data: LabelledData, folds: Any = None) -> None:
     """Raise a clear error, before any fitting, when the data cannot train a model of every label.
 
-    Needs :data:`MIN_GROUPS` documents and units of every label.
+    Needs :data:`MIN_GROUPS` documents and units of every label, and, with
+    ``folds`` (the grouped splitter of model selection), labels enough to split
+    them by source.
     """
     n_groups = len(set(data.groups))
-    present = sorted(set(data.labels))
+    counts = Counter(data.labels)
+    present = sorted(counts)
     if n_groups < MIN_GROUPS or len(present) < 2:
         raise NoTrainingDataError(
             f"Too little to train on: {len(data)} labelled units from {n_groups} document(s) "
             f"with label(s) {present}. Need at least {MIN_GROUPS} documents and 2 labels."
         )
-    counts = Counter(data.labels)
     missing = [label for label in LABELS if not counts[label]]
     if missing:
         raise NoTrainingDataError(
@@ -166,6 +170,18 @@ def check_trainable(data: LabelledData) -> None:
             f"{', '.join(f'{label} {counts[label]}' for label in LABELS)}). The model must learn every "
             "label: label some units as " + " and ".join(missing) + " first."
         )
+    if folds is not None:
+        try:
+            with warnings.catch_warnings():  # the splitter's warning about rare labels says less
+                warnings.simplefilter("ignore", UserWarning)
+                list(folds.split(data.texts, data.labels, data.sources))
+        except ValueError as exc:
+            raise NoTrainingDataError(
+                f"Too few labels to train with cross-validation grouped by source: {len(data)} units from "
+                f"{len(set(data.sources))} source(s) (units per label: "
+                f"{', '.join(f'{label} {counts[label]}' for label in LABELS)}); {exc} Label more units, "
+                "from more documents."
+            ) from None
 
 
 def read_test_set(path: str | Path) -> LabelledData:

@@ -1,10 +1,11 @@
 """Label storage: append-only JSON Lines decisions, one file per annotator, plus ``gold.jsonl``.
 
-Each line is one decision (:class:`LabelRecord`). Appends are flushed and
-fsynced before :func:`append_records` returns, so an acknowledged decision
-survives a crash. The latest decision per (annotator, unit) wins; a decision
-whose ``label`` is ``null`` retracts the unit (an undo). A damaged line is
-reported with its file and line number, and the other lines still load.
+Each line is one decision (:class:`LabelRecord`) of one of three kinds: a
+label, a skip (the unit was put aside; never a label for training or
+agreement) or a retraction (an undo back to no decision). Appends are flushed
+and fsynced before :func:`append_records` returns, so an acknowledged decision
+survives a crash. The latest decision per (annotator, unit) wins. A damaged
+line is reported with its file and line number, and the other lines still load.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
@@ -19,21 +21,29 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from framing.codebook import CODEBOOK_VERSION, check_label
-from framing.errors import LabelFileError, NothingToUndoError, NoTrainingDataError
-from framing.files import append_lines, exclusive, iter_jsonl, repair_tail
+from framing.errors import FileInUseError, LabelFileError, NothingToUndoError, NoTrainingDataError
+from framing.files import append_lines, exclusive, hold_exclusive, iter_jsonl, repair_tail
 
 GOLD_FILE = "gold.jsonl"
 ANNOTATOR_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _append_lock = threading.Lock()
 
 
+DECISIONS = ("label", "skip", "retract")
+"""The kinds of decision: a label; a skip (put aside, no label); a retraction (back to no decision)."""
+
+
 @dataclass(frozen=True)
 class LabelRecord:
     """One labelling decision.
 
-    ``label`` is ``None`` for a retraction (undo). ``note`` holds an
+    ``decision`` is ``"label"`` (``label`` set), ``"skip"`` or ``"retract"``
+    (``label`` ``None``); left empty it follows from ``label``, as in files
+    written before skips were recorded. ``note`` holds the annotator's or
     adjudicator's one-line rationale. ``doc_id`` and ``kind`` are copied from
     the unit so that a labels file alone supports grouped evaluation.
+    ``seconds`` is the time on task (the unit on screen until the decision),
+    and ``suggestion`` the model's label shown to the annotator, if any.
     """
 
     unit_id: str
@@ -45,6 +55,20 @@ class LabelRecord:
     doc_id: str = ""
     kind: str = ""
     note: str = ""
+    decision: str = ""
+    seconds: float | None = None
+    suggestion: str | None = None
+
+    def __post_init__(self) -> None:
+        """Fill in ``decision`` and check it agrees with ``label``."""
+        if not self.decision:
+            object.__setattr__(self, "decision", "retract" if self.label is None else "label")
+        if self.decision not in DECISIONS:
+            raise ValueError(f"unknown decision {self.decision!r}; expected one of {', '.join(DECISIONS)}")
+        if (self.decision == "label") != (self.label is not None):
+            raise ValueError(
+                f"a {self.decision} decision {'needs' if self.label is None else 'has no'} label"
+            )
 
     def to_json(self) -> str:
         """One JSON Lines record."""
@@ -197,40 +221,80 @@ def agreed(by_annotator: dict[str, dict[str, LabelRecord]]) -> list[LabelRecord]
     return [rs[0] for rs in by_unit.values() if len({r.label for r in rs}) == 1]
 
 
+def _busy_message(path: Path) -> str:
+    return (
+        f"{path} is in use by another labelling, review or import. Stop that one first, "
+        "or label under another annotator name."
+    )
+
+
 @contextmanager
 def locked(path: Path) -> Iterator[None]:
     """Hold the labels file ``path`` for one writer: a labelling or review session, or an import."""
-    with exclusive(
-        path,
-        f"{path} is in use by another labelling, review or import. Stop that one first, "
-        "or label under another annotator name.",
-        LabelFileError,
-    ):
+    with exclusive(path, _busy_message(path), FileInUseError):
         yield
 
 
 class DecisionLog:
     """One append-only labels file: its current decisions, durable appends, and undo.
 
-    An undo restores the state before the decision it undoes: the earlier
-    decision re-appended, or a retraction (``label`` ``None``). With
-    ``undo_from_file`` the undo history starts with the file's current
-    decisions, newest last, so an undo works after a restart.
+    ``live`` holds each unit's current label, ``skipped`` the units whose
+    current decision is a skip, and ``revision(unit)`` counts the unit's lines
+    in the file, so a page can say which state it showed. An undo restores the
+    state before the decision it undoes: the earlier decision re-appended, or a
+    retraction. With ``undo_from_file`` the undo history starts with the
+    file's current decisions, newest last, so an undo works after a restart.
+    With ``lock`` the file is held (:func:`locked`) until :meth:`close`, which
+    removes the file again when it was created only to hold it.
     """
 
-    def __init__(self, path: str | Path, undo_from_file: bool = True) -> None:
+    def __init__(self, path: str | Path, undo_from_file: bool = True, lock: bool = True) -> None:
         self.path = Path(path)
-        repair_tail(self.path)
-        records, self.problems = [], []
-        if self.path.exists():
-            loaded = read_records(self.path)
-            records, self.problems = loaded.records, loaded.problems
-        self.live: dict[str, LabelRecord] = latest(records)
+        self._created = not self.path.exists()
+        self._hold = hold_exclusive(self.path, _busy_message(self.path), FileInUseError) if lock else None
+        try:
+            repair_tail(self.path)
+            self.problems: list[str] = []
+            self.records: list[LabelRecord] = []
+            if self.path.exists():
+                loaded = read_records(self.path)
+                self.records, self.problems = loaded.records, loaded.problems
+        except BaseException:
+            self.close()
+            raise
+        self.current: dict[str, LabelRecord] = {}
+        self._live: dict[str, LabelRecord] = {}
+        self._skipped: set[str] = set()
+        self._revisions: Counter[str] = Counter()
+        for record in self.records:
+            self._apply(record)
         self._undo: list[tuple[LabelRecord, LabelRecord | None]] = []
         if undo_from_file:
-            last_line = {record.unit_id: line for line, record in enumerate(records)}
-            newest_last = sorted(self.live.values(), key=lambda record: last_line[record.unit_id])
+            last_line = {record.unit_id: line for line, record in enumerate(self.records)}
+            newest_last = sorted(self.current.values(), key=lambda record: last_line[record.unit_id])
             self._undo = [(record, None) for record in newest_last]
+
+    def close(self) -> None:
+        """Release the file; a file this log created and never wrote to is removed."""
+        unused = self._created and not getattr(self, "records", None)
+        if unused and self.path.is_file() and self.path.stat().st_size == 0:
+            self.path.unlink()
+        if self._hold is not None:
+            self._hold.close()
+
+    @property
+    def live(self) -> dict[str, LabelRecord]:
+        """``{unit_id: current label decision}``; skipped and retracted units left out."""
+        return self._live
+
+    @property
+    def skipped(self) -> set[str]:
+        """The units whose current decision is a skip."""
+        return self._skipped
+
+    def revision(self, unit_id: str) -> int:
+        """How many decisions on ``unit_id`` the file holds (0: none yet)."""
+        return self._revisions[unit_id]
 
     @property
     def can_undo(self) -> bool:
@@ -238,16 +302,23 @@ class DecisionLog:
         return bool(self._undo)
 
     @property
+    def last_undoable(self) -> str | None:
+        """The unit of the decision an undo would undo."""
+        return self._undo[-1][0].unit_id if self._undo else None
+
+    @property
     def decided_here(self) -> set[str]:
         """The units of the decisions that can be undone (made in this session, or resumed)."""
         return {record.unit_id for record, _ in self._undo}
 
-    def append(self, record: LabelRecord) -> None:
+    def append(self, record: LabelRecord, undoable: bool = True) -> None:
         """Append ``record`` durably (fsynced) and make it the unit's current decision."""
-        previous = self.live.get(record.unit_id)
+        previous = self.current.get(record.unit_id)
         append_records(self.path, [record])
-        self.live[record.unit_id] = record
-        self._undo.append((record, previous))
+        self.records.append(record)
+        self._apply(record)
+        if undoable:
+            self._undo.append((record, previous))
 
     def undo(self) -> LabelRecord:
         """Undo the last decision durably; return the decision undone."""
@@ -255,13 +326,34 @@ class DecisionLog:
             raise NothingToUndoError("Nothing to undo: no decision left in this session.")
         record, previous = self._undo[-1]
         if previous is None:
-            restored = replace(record, label=None, note="", timestamp=now())
+            restored = replace(
+                record,
+                label=None,
+                decision="retract",
+                note="",
+                timestamp=now(),
+                seconds=None,
+                suggestion=None,
+            )
         else:
-            restored = replace(previous, timestamp=now())
+            restored = replace(previous, timestamp=now(), seconds=None)
         append_records(self.path, [restored])
+        self.records.append(restored)
+        self._apply(restored)
         self._undo.pop()
-        if previous is None:
-            self.live.pop(record.unit_id, None)
-        else:
-            self.live[record.unit_id] = restored
         return record
+
+    def _apply(self, record: LabelRecord) -> None:
+        self._revisions[record.unit_id] += 1
+        if record.decision == "retract":
+            self.current.pop(record.unit_id, None)
+        else:
+            self.current[record.unit_id] = record
+        if record.decision == "label":
+            self._live[record.unit_id] = record
+        else:
+            self._live.pop(record.unit_id, None)
+        if record.decision == "skip":
+            self._skipped.add(record.unit_id)
+        else:
+            self._skipped.discard(record.unit_id)

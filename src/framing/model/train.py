@@ -16,7 +16,7 @@ from framing.codebook import CODEBOOK_VERSION, LABELS
 from framing.labels.dataset import LabelledData, check_trainable, load_training_sets
 from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.persist import model_output, save_model
-from framing.model.pipeline import DEFAULT_FEATURES, SEED, hyper_parameters, select_model
+from framing.model.pipeline import DEFAULT_FEATURES, SEED, grouped_folds, hyper_parameters, select_model
 
 
 def train(
@@ -41,7 +41,7 @@ def train(
     with model_output(output):
         main, extras = load_training_sets(labels_dir, units_path, extra_dirs)
         data = LabelledData.concat([main, *extras])
-        check_trainable(data)
+        check_trainable(data, grouped_folds(len(set(data.sources)), seed))
         pipeline, search = select_model(
             data.texts, data.labels, data.sources, seed, spacy_model, n_jobs, features=features
         )

@@ -46,6 +46,8 @@ def connect(scheduler: str | None = None, workers: int | None = None) -> Iterato
     of one thread each, and is shut down on leaving the block.
     """
     distributed = require_distributed()
+    import dask
+
     if scheduler:
         if workers:
             raise ScaleError("--workers sizes a local cluster; leave it out when giving --scheduler.")
@@ -56,7 +58,9 @@ def connect(scheduler: str | None = None, workers: int | None = None) -> Iterato
         with client:
             yield client
         return
+    # The workers' statistical profiler feeds a dashboard nobody looks at here; it costs CPU.
     with (
+        dask.config.set({"distributed.worker.profile.enabled": False}),
         distributed.LocalCluster(
             n_workers=workers or os.cpu_count() or 1,
             threads_per_worker=1,
