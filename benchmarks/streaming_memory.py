@@ -25,13 +25,30 @@ CHILD = """
 import sys
 from framing.cli import app
 try:
-    app(["predict", sys.argv[1], "-o", sys.argv[2]])
+    app(["predict", *sys.argv[1:]])
 except SystemExit as exit:
     if exit.code:
         raise
 with open("/proc/self/status") as status:
     print(next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmHWM")))
 """
+
+
+def measure_predict(source: Path, output: Path, *options: str) -> tuple[float, int, int]:
+    """Run `framing predict SOURCE -o OUTPUT [options]` in a child process.
+
+    Returns the wall time in seconds, the predictions written, and the child's peak memory (VmHWM) in MiB.
+    """
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, str(source), "-o", str(output), *options],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seconds = time.perf_counter() - start
+    lines = sum(1 for _ in output.open(encoding="utf-8"))
+    return seconds, lines, int(result.stdout.split()[-1])
 
 
 def main() -> None:
@@ -48,16 +65,7 @@ def main() -> None:
             source, output = Path(folder, "in.txt"), Path(folder, "out.jsonl")
             with source.open("w", encoding="utf-8") as stream:
                 stream.writelines(f"{text}\n" for text in islice(cycle(sentences), size))
-            start = time.perf_counter()
-            result = subprocess.run(
-                [sys.executable, "-c", CHILD, str(source), str(output)],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            seconds = time.perf_counter() - start
-            lines = sum(1 for _ in output.open(encoding="utf-8"))
-            peak_mib = int(result.stdout.split()[-1])
+            seconds, lines, peak_mib = measure_predict(source, output)
             print(
                 f"{size:>9,} lines in, {lines:>9,} predictions out: peak memory {peak_mib:>4} MiB, "
                 f"{size / seconds:,.0f} lines/s including start-up"

@@ -13,26 +13,13 @@ Usage: python benchmarks/vocabulary_memory.py [--sizes 100000 1000000 2000000] [
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
+
+from streaming_memory import measure_predict
 
 # The child reports VmHWM, the peak of its own memory map: getrusage's ru_maxrss
 # would also count the parent's memory at fork time.
-CHILD = """
-import sys
-from framing.cli import app
-try:
-    app(["predict", *sys.argv[1:]])
-except SystemExit as exit:
-    if exit.code:
-        raise
-with open("/proc/self/status") as status:
-    print(next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmHWM")))
-"""
-
 _LETTERS = str.maketrans("0123456789", "ghijklmnop")
 
 
@@ -62,16 +49,7 @@ def main() -> None:
         for size in args.sizes:
             source, output = Path(folder, "in.txt"), Path(folder, "out.jsonl")
             write_input(source, size)
-            start = time.perf_counter()
-            result = subprocess.run(
-                [sys.executable, "-c", CHILD, str(source), "-o", str(output), *model],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            seconds = time.perf_counter() - start
-            lines = sum(1 for _ in output.open(encoding="utf-8"))
-            peak_mib = int(result.stdout.split()[-1])
+            seconds, lines, peak_mib = measure_predict(source, output, *model)
             print(
                 f"{size:>9,} lines ({4 * size:>9,} distinct new words), {lines:>9,} predictions: "
                 f"peak memory {peak_mib:>5,} MiB, {size / seconds:,.0f} lines/s including start-up",

@@ -287,21 +287,15 @@ def read_input_texts(source: Path | None, text_column: str) -> Iterator[str]:
     A value that is not a string (null, a number, a list) is an error naming its
     line, as ``framing.predict`` raises TypeError naming its position.
     """
-    from framing.corpus.tables import TABLE_SUFFIXES, read_rows, text_value
-    from framing.files import decode_lines, read_lines
+    from framing.corpus.tables import input_texts
+    from framing.files import decode_lines
 
     if source is None or str(source) == "-":
         yield from (line.rstrip("\r\n") for _, line in decode_lines(sys.stdin.buffer, "<stdin>"))
-    elif source.suffix.lower() in TABLE_SUFFIXES:
-        for number, row in read_rows(source):
-            text = text_value(source, number, row, text_column)
-            if text is None:
-                raise FramingError(f"{source}:{number}: the {text_column!r} value is empty (null), not text.")
-            yield text
     elif not source.is_file():
         raise FramingError(f"{source}: no such file.")
     else:
-        yield from (line.rstrip("\r\n") for _, line in read_lines(source))
+        yield from input_texts(source, text_column)
 
 
 @app.command()
@@ -326,7 +320,7 @@ def predict(
 ) -> None:
     """Label texts; write one JSON line per text with its label and probabilities."""
     from framing.files import atomic_write, check_output
-    from framing.model.predict import iter_predict, load_model
+    from framing.model.predict import iter_predict, load_model, prediction_line
 
     if scheduler or workers:
         return _predict_on_cluster(
@@ -347,7 +341,7 @@ def predict(
         ):
             task = progress.add_task("predicting", total=None)
             for text, prediction in _with_texts(texts, iter_predict, loaded, batch_size):
-                out.write(json.dumps({"text": text, **prediction.to_dict()}, ensure_ascii=False) + "\n")
+                out.write(prediction_line(text, prediction))
                 count += 1
                 progress.update(task, completed=count)
     except FramingError as exc:

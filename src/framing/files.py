@@ -4,9 +4,8 @@
   reported with its line; :func:`iter_jsonl` is the one JSON Lines reader on
   top of it: each object with its line number, a damaged line either reported
   or collected, never silently dropped.
-- :class:`Span` is a run of whole lines of a file (:func:`split_lines`), opened
-  as text with :func:`open_text` or read with :func:`read_lines`, so a large
-  file can be read in parts.
+- :class:`Span` is a run of whole lines of a file (:func:`split_lines`), read
+  with :func:`read_lines`, so a large file can be read in parts.
 - :func:`check_output` refuses, before any work, an output that is an input,
   lies inside an input folder, or cannot be written.
 - :func:`atomic_write` writes to a unique temporary file beside the target and
@@ -29,7 +28,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, Any
 
 from framing.errors import FramingError
 
@@ -64,26 +63,6 @@ class _Window(io.RawIOBase):
     def close(self) -> None:
         self.raw.close()
         super().close()
-
-
-def open_text(
-    path: str | Path,
-    span: Span | None = None,
-    encoding: str = "utf-8",
-    errors: str = "strict",
-    newline: str | None = None,
-) -> TextIO:
-    """Open ``path`` (or only its ``span``) as text, streamed, exactly as ``open`` would read those lines.
-
-    A byte-order mark is only looked for at the start of the file (``utf-8-sig``).
-    """
-    if span is None:
-        return Path(path).open(encoding=encoding, errors=errors, newline=newline)
-    raw = Path(path).open("rb")  # noqa: SIM115 (closed with the returned stream)
-    raw.seek(span.start)
-    if span.start > 0 and encoding == "utf-8-sig":
-        encoding = "utf-8"
-    return io.TextIOWrapper(io.BufferedReader(_Window(raw, span.stop)), encoding, errors, newline)
 
 
 def split_lines(path: str | Path, lines: int) -> list[Span]:
@@ -322,14 +301,8 @@ def output_lock(
     locked a lock file just removed by its holder notices and tries again.
     """
     lock = _lock_file(path)
-    lock.parent.mkdir(parents=True, exist_ok=True)
     while True:
-        stream = lock.open("a", encoding="utf-8")
-        try:
-            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            stream.close()
-            raise error(busy_message) from None
+        stream = hold_exclusive(lock, busy_message, error)
         try:
             current = os.stat(lock).st_ino == os.fstat(stream.fileno()).st_ino
         except FileNotFoundError:

@@ -155,6 +155,22 @@ def _parquet_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         raise FramingError(f"{path}: cannot read as Parquet ({exc}).") from None
 
 
+def input_texts(path: Path, text_column: str = "text", span: Span | None = None) -> Iterator[str]:
+    """The texts to predict in ``path`` (or its ``span``): a table's ``text_column``, else one per line.
+
+    A value that is not a string (null, a number, a list) is an error naming its
+    line, as ``framing.predict`` raises TypeError naming its position.
+    """
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        for number, row in read_rows(path, span):
+            text = text_value(path, number, row, text_column)
+            if text is None:
+                raise FramingError(f"{path}:{number}: the {text_column!r} value is empty (null), not text.")
+            yield text
+    else:
+        yield from (line.rstrip("\r\n") for _, line in read_lines(path, span=span))
+
+
 def text_value(
     path: Path, number: int, row: dict[str, Any], name: str, option: str = "--text-column"
 ) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -29,6 +30,11 @@ class Prediction:
     def to_dict(self) -> dict[str, object]:
         """``{"label": ..., "probabilities": {...}}`` for JSON output."""
         return {"label": self.label, "probabilities": self.probabilities}
+
+
+def prediction_line(text: str, prediction: Prediction) -> str:
+    """One output line of ``framing predict`` (JSON Lines): the text, its label and probabilities."""
+    return json.dumps({"text": text, **prediction.to_dict()}, ensure_ascii=False) + "\n"
 
 
 EMPTY_PREDICTION = Prediction(NONE_LABEL, {label: float(label == NONE_LABEL) for label in LABELS})

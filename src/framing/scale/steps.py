@@ -9,7 +9,6 @@ parts are identical to the single-process output.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from itertools import tee
@@ -17,12 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from framing.corpus.ingest import IngestReport, find_sources, iter_units
-from framing.corpus.tables import TABLE_SUFFIXES, column, read_rows
+from framing.corpus.tables import input_texts
 from framing.corpus.units import write_units
-from framing.files import atomic_write, open_text
+from framing.files import atomic_write
 from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.persist import FramingModel
-from framing.model.predict import BATCH_SIZE, Prediction, iter_predict, load_model
+from framing.model.predict import BATCH_SIZE, iter_predict, load_model, prediction_line
 from framing.scale.partitions import (
     FILES_PER_PART,
     ROWS_PER_PART,
@@ -51,21 +50,8 @@ def _no_progress(done: int, total: int) -> None:
 
 
 def part_texts(part: RowPart, text_column: str = "text") -> Iterator[str]:
-    """The texts of one partition, read as ``framing predict`` reads its input file.
-
-    Tables give their ``text_column``; any other file one text per line.
-    """
-    if part.path.suffix.lower() in TABLE_SUFFIXES:
-        for number, row in read_rows(part.path, part.span):
-            yield str(column(part.path, number, row, text_column))
-    else:
-        with open_text(part.path, part.span) as stream:
-            yield from (line.rstrip("\n") for line in stream)
-
-
-def prediction_line(text: str, prediction: Prediction) -> str:
-    """One output line of ``framing predict``: the text, its label and probabilities."""
-    return json.dumps({"text": text, **prediction.to_dict()}, ensure_ascii=False) + "\n"
+    """The texts of one partition, read as ``framing predict`` reads its input file."""
+    return input_texts(part.path, text_column, part.span)
 
 
 def predict_part(
