@@ -7,7 +7,9 @@ out-of-fold probabilities from ``cross_val_predict`` with
 ``StratifiedGroupKFold`` over the ``groups`` passed to ``fit`` (in a pipeline:
 ``pipeline.fit(X, y, classifier__groups=groups)``), fits one temperature to
 them by maximum likelihood, then fits the classifier on all the data. Like any
-temperature, it never changes which label is most probable.
+temperature, it never changes which label is most probable. The calibrated
+out-of-fold probabilities stay in ``out_of_fold_`` (``None`` without
+calibration): share corrections learn the classifier's errors from them.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ class GroupedTemperatureScaling(ClassifierMixin, BaseEstimator):
         groups = np.arange(len(y)) if groups is None else np.asarray(groups)
         n_splits = min(self.n_splits, len(np.unique(groups)))
         self.temperature_ = 1.0
+        self.out_of_fold_ = None
         # One thread per fit: these problems are small, and scikit-learn's OpenMP loss threads
         # oversubscribe the cores (20x slower here) when folds are fitted in parallel.
         with threadpool_limits(limits=1):
@@ -80,6 +83,7 @@ class GroupedTemperatureScaling(ClassifierMixin, BaseEstimator):
                     clone(base), X, y, groups=groups, cv=folds, method="predict_proba"
                 )
                 self.temperature_ = fit_temperature(held_out, targets)
+                self.out_of_fold_ = self._scale(held_out)
             self.estimator_ = clone(base).fit(X, y)
         return self
 
@@ -87,7 +91,9 @@ class GroupedTemperatureScaling(ClassifierMixin, BaseEstimator):
         """Temperature-scaled probabilities, columns in ``classes_`` order."""
         check_is_fitted(self, "estimator_")
         X = validate_data(self, X, accept_sparse=True, reset=False)  # noqa: N806
-        probabilities = self.estimator_.predict_proba(X)
+        return self._scale(self.estimator_.predict_proba(X))
+
+    def _scale(self, probabilities: np.ndarray) -> np.ndarray:
         return softmax(np.log(np.clip(probabilities, LOG_FLOOR, None)) / self.temperature_, axis=1)
 
     def predict(self, X) -> np.ndarray:  # noqa: N803

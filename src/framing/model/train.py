@@ -17,6 +17,7 @@ from framing.labels.dataset import LabelledData, check_trainable, load_training_
 from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.persist import model_output, save_model
 from framing.model.pipeline import DEFAULT_FEATURES, SEED, grouped_folds, hyper_parameters, select_model
+from framing.profile.shares import Reference
 
 
 def train(
@@ -46,6 +47,16 @@ def train(
             data.texts, data.labels, data.sources, seed, spacy_model, n_jobs, features=features
         )
         metadata = _metadata(data, main, extras, pipeline, search, spacy_model, seed)
+        reference = Reference.from_pipeline(pipeline, main.labels, main.groups)
+        if reference is not None:
+            metadata["out_of_fold"] = {
+                "description": (
+                    f"Calibrated out-of-fold probabilities of the {len(main)} units of {main.source} "
+                    "(folds grouped by source, every other labelled set in each training fold): the "
+                    "classifier's errors that `framing profile` corrects shares for."
+                ),
+                **reference.to_metadata(),
+            }
         return save_model(pipeline, {**metadata, "features": features}, output)
 
 
