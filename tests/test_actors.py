@@ -137,6 +137,20 @@ def test_find_actors_streams_in_batches_and_names_a_bad_text():
         list(find_actors(["a", "b", 3], batch_size=2))
 
 
+def test_the_rules_are_rebuilt_once_they_have_learned_many_new_words(monkeypatch):
+    from framing.model import actors as module
+
+    monkeypatch.setattr(module, "MAX_NEW_STRINGS", 50)
+    first = module.actor_rules()
+    texts = [f"Word{i} and the council." for i in range(200)]
+    results = list(find_actors(texts, batch_size=20))
+    assert module.actor_rules() is not first
+    assert all(
+        r == [Actor("council", len(t) - 8, len(t) - 1, "council_agency")]
+        for t, r in zip(texts, results, strict=True)
+    )
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
