@@ -330,7 +330,10 @@ def predict(
         ),
     ] = None,
     replace_actor_patterns: Annotated[
-        bool, typer.Option(help="Use --actor-patterns instead of the shipped actor patterns.")
+        bool,
+        typer.Option(
+            "--replace-actor-patterns", help="Use --actor-patterns instead of the shipped actor patterns."
+        ),
     ] = False,
 ) -> None:
     """Label texts; write one JSON line per text with its label and probabilities (and actors)."""
