@@ -135,6 +135,8 @@ def test_find_actors_streams_in_batches_and_names_a_bad_text():
     assert [len(a) for a in find_actors(texts, batch_size=2)] == [1, 0, 1] * 3
     with pytest.raises(TypeError, match="Text 2 is int"):
         list(find_actors(["a", "b", 3], batch_size=2))
+    with pytest.raises(TypeError, match=r"pass \[text\]"):
+        list(find_actors("The council failed."))
 
 
 def test_the_rules_are_rebuilt_once_they_have_learned_many_new_words(monkeypatch):

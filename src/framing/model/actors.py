@@ -315,9 +315,11 @@ def find_actors(
     ActorPatternError
         When a patterns file is missing or holds a bad pattern.
     TypeError
-        When a text is not a string; the message names its position.
+        When ``texts`` is one string, or a text is not a string (the message names its position).
 
     """
+    if isinstance(texts, str | bytes):
+        raise TypeError("find_actors takes an iterable of texts: pass [text] for one text.")
     iterator = iter(texts)
     position = 0
     while batch := list(islice(iterator, batch_size)):
