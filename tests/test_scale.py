@@ -118,6 +118,30 @@ def test_predict_parts_concatenate_to_the_single_process_output(kind, cluster, m
     assert f"{len(expected.splitlines())} predictions written" in result.output
 
 
+@pytest.mark.parametrize("kind", ["jsonl", "parquet"])
+def test_predict_with_actors_on_the_cluster_matches_the_single_process(kind, cluster, model_path, tmp_path):
+    source = write_inputs(tmp_path)[kind]
+    patterns = tmp_path / "mine.jsonl"
+    patterns.write_text('{"label": "frontline", "pattern": "team"}\n')
+    actors = ["--actors", "--actor-patterns", str(patterns)]
+    expected = single_process(source, tmp_path / "single.jsonl", model_path, *actors)
+    out = tmp_path / "out"
+    on_cluster = ["--scheduler", cluster.scheduler_address, "--partition-rows", "3"]
+    result = runner.invoke(
+        app, ["predict", str(source), "-o", str(out), "--model", str(model_path), *on_cluster, *actors]
+    )
+    assert result.exit_code == 0, result.output
+    assert len(parts(out)) >= 3
+    assert concatenated(out) == expected
+    rows = [json.loads(line) for line in expected.splitlines()]
+    mentions = {(a["text"], a["role"]) for row in rows for a in row["actors"]}
+    assert {
+        ("Ms Shoesmith", "named_person"),
+        ("team", "frontline"),
+        ("social worker", "frontline"),
+    } <= mentions
+
+
 def test_a_folder_is_predicted_file_by_file_in_name_order(client, model_path, tmp_path):
     from framing.scale.steps import predict_partitioned
 

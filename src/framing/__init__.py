@@ -13,6 +13,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 from framing.codebook import CODEBOOK_VERSION, LABELS
+from framing.model.actors import find_actors
 from framing.model.predict import Prediction, load_model, predict
 
-__all__ = ["CODEBOOK_VERSION", "LABELS", "Prediction", "__version__", "load_model", "predict"]
+__all__ = ["CODEBOOK_VERSION", "LABELS", "Prediction", "__version__", "find_actors", "load_model", "predict"]

@@ -317,14 +317,33 @@ def predict(
         int,
         typer.Option(min=1, help="With --scheduler or --workers: rows (lines) per partition of each file."),
     ] = ROWS_PER_PART,
+    actors: Annotated[
+        bool,
+        typer.Option(
+            "--actors", help="Also list the actors each text mentions, with their roles (docs/actors.md)."
+        ),
+    ] = False,
+    actor_patterns: Annotated[
+        Path | None,
+        typer.Option(
+            help="Actor patterns (spaCy EntityRuler JSON Lines) to add to the shipped ones; implies --actors."
+        ),
+    ] = None,
+    replace_actor_patterns: Annotated[
+        bool,
+        typer.Option(
+            "--replace-actor-patterns", help="Use --actor-patterns instead of the shipped actor patterns."
+        ),
+    ] = False,
 ) -> None:
-    """Label texts; write one JSON line per text with its label and probabilities."""
+    """Label texts; write one JSON line per text with its label and probabilities (and actors)."""
     from framing.files import atomic_write, check_output
-    from framing.model.predict import iter_predict, load_model, prediction_line
+    from framing.model.predict import load_model, prediction_lines
 
+    finder = _actor_finder(actors, actor_patterns, replace_actor_patterns)
     if scheduler or workers:
         return _predict_on_cluster(
-            source, output, text_column, model, batch_size, scheduler, workers, partition_rows
+            source, output, text_column, model, batch_size, scheduler, workers, partition_rows, finder
         )
     reading_stdin = source is None or str(source) == "-"
     if output is not None:
@@ -340,8 +359,8 @@ def predict(
             Progress(console=console, transient=True, disable=output is None) as progress,
         ):
             task = progress.add_task("predicting", total=None)
-            for text, prediction in _with_texts(texts, iter_predict, loaded, batch_size):
-                out.write(prediction_line(text, prediction))
+            for line in prediction_lines(texts, loaded, batch_size, finder):
+                out.write(line)
                 count += 1
                 progress.update(task, completed=count)
     except FramingError as exc:
@@ -350,7 +369,21 @@ def predict(
         console.print(f"{count} predictions written to {output}")
 
 
-def _predict_on_cluster(source, output, text_column, model, batch_size, scheduler, workers, rows) -> None:
+def _actor_finder(actors: bool, patterns: Path | None, replace: bool):
+    """``find_actors`` with the chosen patterns (checked now), or None without --actors."""
+    if replace and patterns is None:
+        fail("--replace-actor-patterns needs --actor-patterns FILE.")
+    if not actors and patterns is None:
+        return None
+    from framing.model.actors import actor_rules, find_actors
+
+    run(actor_rules, patterns, replace)
+    return partial(find_actors, patterns=patterns, replace=replace)
+
+
+def _predict_on_cluster(
+    source, output, text_column, model, batch_size, scheduler, workers, rows, actors
+) -> None:
     """``framing predict`` on Dask: ``source`` is a file or folder, ``output`` a folder of part files."""
     from framing.model.predict import load_model
     from framing.scale.steps import predict_partitioned
@@ -372,6 +405,7 @@ def _predict_on_cluster(source, output, text_column, model, batch_size, schedule
         text_column=text_column,
         batch_size=batch_size,
         rows_per_part=rows,
+        actors=actors,
     )
     console.print(f"{count} predictions written to {output}/part-*.jsonl")
 
@@ -395,14 +429,6 @@ def _on_cluster(what: str, scheduler: str | None, workers: int | None, step, **o
                 )
 
     return run(on_cluster)
-
-
-def _with_texts(texts, predictor, model, batch_size):
-    """Pair each text with its prediction, streaming."""
-    from itertools import tee
-
-    for_model, for_output = tee(texts)
-    return zip(for_output, predictor(for_model, model, batch_size), strict=True)
 
 
 @app.command()

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import islice
+from itertools import islice, repeat, tee
 from pathlib import Path
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 from framing.codebook import LABELS, NONE_LABEL
 from framing.errors import ModelError
 from framing.model.persist import FramingModel, load_model_file
+
+if TYPE_CHECKING:
+    from framing.model.actors import Actor
 
 MODEL_ENV = "FRAMING_MODEL"
 MODEL_FILE = Path("models") / "framing.joblib"
@@ -32,9 +35,16 @@ class Prediction:
         return {"label": self.label, "probabilities": self.probabilities}
 
 
-def prediction_line(text: str, prediction: Prediction) -> str:
-    """One output line of ``framing predict`` (JSON Lines): the text, its label and probabilities."""
-    return json.dumps({"text": text, **prediction.to_dict()}, ensure_ascii=False) + "\n"
+def prediction_line(text: str, prediction: Prediction, actors: list[Actor] | None = None) -> str:
+    """One output line of ``framing predict`` (JSON Lines): the text, its label and probabilities.
+
+    With ``actors`` (from :func:`framing.model.actors.find_actors`), also an
+    ``"actors"`` list of ``{"text", "start", "end", "role"}``.
+    """
+    record: dict[str, object] = {"text": text, **prediction.to_dict()}
+    if actors is not None:
+        record["actors"] = [actor.to_dict() for actor in actors]
+    return json.dumps(record, ensure_ascii=False) + "\n"
 
 
 EMPTY_PREDICTION = Prediction(NONE_LABEL, {label: float(label == NONE_LABEL) for label in LABELS})
@@ -98,6 +108,28 @@ def iter_predict(
             for i, row, top in zip(filled, probabilities.tolist(), best, strict=True):
                 predictions[i] = Prediction(LABELS[top], dict(zip(LABELS, row, strict=True)))
         yield from predictions
+
+
+ActorFinder = Callable[[Iterable[str]], Iterable[list["Actor"]]]
+"""A function giving each text's actors, e.g. ``partial(find_actors, patterns=...)``."""
+
+
+def prediction_lines(
+    texts: Iterable[str],
+    model: FramingModel | str | Path | None = None,
+    batch_size: int = BATCH_SIZE,
+    actors: ActorFinder | None = None,
+) -> Iterator[str]:
+    """The lines ``framing predict`` writes for ``texts``, streamed; ``actors`` adds each text's actors."""
+    if actors is None:
+        for_model, for_output = tee(texts)
+        found: Iterable[list[Actor] | None] = repeat(None)
+    else:
+        for_model, for_actors, for_output = tee(texts, 3)
+        found = actors(for_actors)
+    predictions = iter_predict(for_model, model, batch_size)
+    for text, prediction, mentions in zip(for_output, predictions, found, strict=False):
+        yield prediction_line(text, prediction, mentions)
 
 
 @overload

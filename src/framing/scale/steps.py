@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
-from itertools import tee
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +20,7 @@ from framing.corpus.units import write_units
 from framing.files import atomic_write
 from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.persist import FramingModel
-from framing.model.predict import BATCH_SIZE, iter_predict, load_model, prediction_line
+from framing.model.predict import BATCH_SIZE, ActorFinder, load_model, prediction_lines
 from framing.scale.partitions import (
     FILES_PER_PART,
     ROWS_PER_PART,
@@ -60,13 +59,16 @@ def predict_part(
     output: Path,
     text_column: str = "text",
     batch_size: int = BATCH_SIZE,
+    actors: ActorFinder | None = None,
 ) -> int:
-    """Predict one partition into ``output/part-NNNNN.jsonl``; return how many lines were written."""
-    for_model, for_output = tee(part_texts(part, text_column))
+    """Predict one partition into ``output/part-NNNNN.jsonl``; return how many lines were written.
+
+    ``actors`` (e.g. ``partial(find_actors, patterns=...)``) adds each text's actors to its line.
+    """
     count = 0
     with atomic_write(part_file(output, part.index)) as stream:
-        for text, prediction in zip(for_output, iter_predict(for_model, model, batch_size), strict=True):
-            stream.write(prediction_line(text, prediction))
+        for line in prediction_lines(part_texts(part, text_column), model, batch_size, actors):
+            stream.write(line)
             count += 1
     return count
 
@@ -80,11 +82,13 @@ def predict_partitioned(
     batch_size: int = BATCH_SIZE,
     rows_per_part: int = ROWS_PER_PART,
     progress: Progress = _no_progress,
+    actors: ActorFinder | None = None,
 ) -> int:
     """Label every text of ``source`` (a file or a folder of them) on the cluster; return how many.
 
     Large files are cut into spans of ``rows_per_part`` rows. The model is
-    loaded here, checked, and sent once to each worker.
+    loaded here, checked, and sent once to each worker. ``actors`` adds each
+    text's actors to its line (workers need the patterns file at the same path).
     """
     if not isinstance(model, FramingModel):
         model = load_model(model)
@@ -99,7 +103,7 @@ def predict_partitioned(
         done += parts[index].rows
         progress(done, total)
 
-    task = partial(predict_part, output=output, text_column=text_column, batch_size=batch_size)
+    task = partial(predict_part, output=output, text_column=text_column, batch_size=batch_size, actors=actors)
     return sum(map_partitions(client, task, parts, shared={"model": model}, on_result=finished))
 
 
