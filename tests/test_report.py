@@ -80,3 +80,12 @@ def test_html_report_renders_in_chromium(evaluation, browser, tmp_path):
     page.screenshot(path=screenshot)
     assert screenshot.read_bytes().startswith(b"\x89PNG")
     page.close()
+
+
+def test_each_macro_f1_is_named_pooled_or_mean_of_folds(evaluation):
+    markdown = evaluation.files["markdown"].read_text(encoding="utf-8")
+    assert "macro-F1 (pooled out-of-fold" in markdown
+    folds = evaluation.metrics["protocols"]["cv"]["folds"]
+    fold_mean = sum(f["macro_f1"] for f in folds) / len(folds)
+    assert f"Mean of per-fold macro-F1: {fold_mean:.2f}" in markdown
+    assert "| macro-F1 of the fold |" in markdown

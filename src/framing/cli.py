@@ -207,7 +207,7 @@ def print_model_summary(metadata: dict) -> None:
     """Print training data counts and cross-validated scores of a model."""
     cv = metadata["cv"]
     score = f"{cv['macro_f1_mean']:.3f} ± {cv['macro_f1_std']:.3f}"
-    table = Table(title=f"{metadata['model_id']}: grouped CV macro-F1 {score}")
+    table = Table(title=f"{metadata['model_id']}: grouped CV, mean of per-fold macro-F1 {score}")
     table.add_column("label")
     table.add_column("training units", justify="right")
     for label in LABELS:

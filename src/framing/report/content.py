@@ -234,7 +234,7 @@ def learning_curve_section(key: str, curve: dict[str, Any], weakest: str) -> Sec
             Note(read_learning_curve(curve["points"], weakest)),
             Image(
                 f"{key}-learning-curve",
-                "Learning curve: mean macro-F1 on the held-out documents of each outer fold.",
+                "Learning curve: mean of per-fold macro-F1 on the held-out documents of each outer fold.",
             ),
             f"Within each of the {curve['folds']} outer folds, the model is trained on random subsets of the "
             f"training documents' units (drawn per label, at least {curve['min_per_label']} per label, "
@@ -242,7 +242,7 @@ def learning_curve_section(key: str, curve: dict[str, Any], weakest: str) -> Sec
             f"fixed to those `framing train` selected on all labels ({params}); that makes the curve a bit "
             "optimistic but leaves its shape, which is what it is for. Baselines: "
             + ", ".join(f"{SYSTEMS[n]} {v:.2f}" for n, v in curve["baselines"].items())
-            + " (mean per-fold macro-F1).",
+            + " (mean of per-fold macro-F1).",
             Table(
                 [
                     "share of training fold",
@@ -323,7 +323,7 @@ def method_section(metrics: dict[str, Any]) -> Section:
                         "outer fold",
                         "held-out units",
                         "held-out documents",
-                        "macro-F1",
+                        "macro-F1 of the fold",
                         "hyper-parameters chosen",
                     ],
                     [
@@ -339,6 +339,12 @@ def method_section(metrics: dict[str, Any]) -> Section:
                     (0, 1, 2, 3),
                 )
             )
+            fold_mean = sum(f["macro_f1"] for f in protocol["folds"]) / len(protocol["folds"])
+            pooled = protocol["systems"]["model"]["scores"]["macro_f1"]["value"]
+            blocks.append(
+                f"Mean of per-fold macro-F1: {fold_mean:.2f}; pooled out-of-fold macro-F1 (the headline): "
+                f"{pooled:.2f}."
+            )
     blocks += [
         "Baselines: the model trained on the main labels alone (when extra labelled sets were used) runs the "
         "same procedure without them on the same folds; the majority class predicts the most frequent "
@@ -346,7 +352,12 @@ def method_section(metrics: dict[str, Any]) -> Section:
         "frame taken from the codebook's definitions) predicts the frame with most keyword hits among a "
         "unit's lemmas, and none when there is no hit.",
         "Cohen's kappa compares each system's labels with the gold labels, correcting for chance agreement. "
-        "Macro-F1 averages the F1 of the labels present, so rare labels count as much as common ones.",
+        "Macro-F1 averages the F1 of the labels present, so rare labels count as much as common ones. "
+        "Every macro-F1 headed just 'macro-F1' is the pooled out-of-fold macro-F1: one macro-F1 over all "
+        "held-out units of all folds together. The per-fold table and the learning curve show the mean of "
+        "per-fold macro-F1 instead (each fold scored on its own, then averaged), named as such: with few "
+        "units of a label per fold it is usually lower, because a fold without any correct prediction of a "
+        "rare label scores 0 for it.",
         "Versions: "
         + ", ".join(f"{k} {v}" for k, v in metrics["model"]["libraries"].items())
         + f"; evaluated with framing {metrics['framing_version']} on {metrics['evaluated']}.",
@@ -377,7 +388,8 @@ def build_report(metrics: dict[str, Any]) -> tuple[str, list[Section]]:
         difference = protocol["model_minus"]["lexicon"]["macro_f1"]
         intro += [
             f"{protocol['name'].capitalize()} ({key}): {protocol['units']} units, {protocol['documents']} "
-            f"documents. The model's macro-F1 is {estimate_text(model)}, the keyword lexicon's "
+            f"documents. The model's macro-F1 (pooled out-of-fold: one score over all held-out units) is "
+            f"{estimate_text(model)}, the keyword lexicon's "
             f"{estimate_text(lexicon)}; the difference, {estimate_text(difference, '+')}, says "
             f"{verdict(difference, 'keyword lexicon')}.",
             headline_table(protocol),

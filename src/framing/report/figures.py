@@ -89,7 +89,7 @@ def learning_curve_figure(curve: dict[str, Any], path: Path) -> Path:
         ax.axhline(value, ls="--", color=COLOURS.get(name), label=SYSTEMS.get(name, name))
     ax.set(
         xlabel="training labels",
-        ylabel="macro-F1 on held-out documents",
+        ylabel="mean of per-fold macro-F1",
         ylim=(0, 1),
         title="Would more labels help?",
     )
