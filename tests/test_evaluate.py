@@ -121,8 +121,16 @@ def test_error_analysis_orders_and_explains(evaluation):
     assert [e["confidence"] for e in unsure] == sorted(e["confidence"] for e in unsure)
     for e in mistakes + unsure:
         assert e["probability_of_gold"] <= e["confidence"]
-        assert all(f["weight"] > 0 for f in e["features"])
-    assert any(f["part"] == "words" for e in mistakes for f in e["features"])
+        explanation = e["explanation"]
+        assert explanation["versus"] != e["predicted"]
+        assert all(f["contribution"] > 0 for f in explanation["for"])
+        assert all(f["contribution"] < 0 for f in explanation["against"])
+        listed = sum(f["contribution"] for f in explanation["for"] + explanation["against"])
+        total = listed + explanation["rest"] + explanation["intercept"]
+        assert total == pytest.approx(explanation["logit_difference"])
+    assert all(e["explanation"]["versus"] == e["gold"] for e in mistakes)
+    assert all(e["explanation"]["logit_difference"] >= 0 for e in unsure)  # the runner-up scores lower
+    assert any(f["part"] == "words" for e in mistakes for f in e["explanation"]["for"])
 
 
 def test_learning_curve(evaluation):

@@ -89,3 +89,12 @@ def test_each_macro_f1_is_named_pooled_or_mean_of_folds(evaluation):
     fold_mean = sum(f["macro_f1"] for f in folds) / len(folds)
     assert f"Mean of per-fold macro-F1: {fold_mean:.2f}" in markdown
     assert "| macro-F1 of the fold |" in markdown
+
+
+def test_examples_show_contrastive_explanations(evaluation):
+    markdown = evaluation.files["markdown"].read_text(encoding="utf-8")
+    assert "| predicted rather than gold: why |" in markdown
+    assert "| predicted rather than runner-up: why |" in markdown
+    mistake = evaluation.metrics["protocols"]["cv"]["errors"]["confident_mistakes"][0]["explanation"]
+    assert f"vs {mistake['versus']}: for: " in markdown
+    assert f"intercept {mistake['intercept']:+.2f}" in markdown

@@ -13,7 +13,7 @@ from sklearn.metrics import f1_score
 from sklearn.pipeline import Pipeline
 
 from framing.codebook import LABELS
-from framing.experiment.explain import contributions
+from framing.experiment.explain import contrast
 from framing.experiment.metrics import (
     N_RESAMPLES,
     SYSTEMS,
@@ -150,22 +150,35 @@ def analyse(predictions: Predictions, n_resamples: int = N_RESAMPLES, seed: int 
 
 
 def error_examples(predictions: Predictions, n: int = N_EXAMPLES) -> dict[str, list[dict[str, Any]]]:
-    """The ``n`` most confident mistakes and least confident correct predictions, with their top features."""
+    """The ``n`` most confident mistakes and least confident correct predictions, each explained.
+
+    The explanation contrasts the predicted label with the gold label (a
+    mistake) or with the runner-up, the second most probable label (a correct
+    prediction): see :func:`framing.experiment.explain.contrast`.
+    """
     data, probabilities, predicted = predictions.data, predictions.probabilities, predictions.predicted
     confidence = probabilities.max(axis=1)
+    runner_up = [LABELS[k] for k in np.argsort(-probabilities, axis=1, kind="stable")[:, 1]]
     wrong = [i for i in range(len(data)) if predicted[i] != data.labels[i]]
     right = [i for i in range(len(data)) if predicted[i] == data.labels[i]]
     chosen = {
         "confident_mistakes": sorted(wrong, key=lambda i: -confidence[i])[:n],
         "unsure_correct": sorted(right, key=lambda i: confidence[i])[:n],
     }
-    pushed: dict[int, list[dict[str, object]]] = {}
+    versus = {i: data.labels[i] for i in chosen["confident_mistakes"]}
+    versus.update({i: runner_up[i] for i in chosen["unsure_correct"]})
+    explained: dict[int, dict[str, Any]] = {}
     for fold, pipeline in enumerate(predictions.explainers):
         units = [i for group in chosen.values() for i in group if predictions.fold_of[i] == fold]
-        pushed.update(
+        explained.update(
             zip(
                 units,
-                contributions(pipeline, [data.texts[i] for i in units], [predicted[i] for i in units]),
+                contrast(
+                    pipeline,
+                    [data.texts[i] for i in units],
+                    [predicted[i] for i in units],
+                    [versus[i] for i in units],
+                ),
                 strict=True,
             )
         )
@@ -180,7 +193,7 @@ def error_examples(predictions: Predictions, n: int = N_EXAMPLES) -> dict[str, l
                 "predicted": predicted[i],
                 "confidence": float(confidence[i]),
                 "probability_of_gold": float(probabilities[i, LABELS.index(data.labels[i])]),
-                "features": pushed[i],
+                "explanation": explained[i],
             }
             for i in indices
         ]

@@ -90,7 +90,7 @@ def evaluate(
             seed=seed,
             n_jobs=n_jobs,
         ),
-        "explanations": "Features that pushed each prediction come from the outer-fold model that made it.",
+        "explanations": "Each explanation comes from the outer-fold model that made the prediction.",
     }
     protocols = {"cv": cv}
     if test is not None:
@@ -109,7 +109,7 @@ def evaluate(
                 "seed": seed,
             },
             **analyse(external_test(model, test, LabelledData.concat([data, *extras])), n_resamples, seed),
-            "explanations": "Features that pushed each prediction come from the trained model.",
+            "explanations": "Each explanation comes from the trained model.",
         }
     warnings = [f"Damaged label line skipped: {problem}" for problem in data.problems]
     if metadata.get("training_data_sha256") != LabelledData.concat([data, *extras]).sha256():

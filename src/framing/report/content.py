@@ -17,6 +17,13 @@ from framing.report.text import estimate_text, verdict
 
 SCORE_SYSTEMS = {"accuracy": "accuracy", "macro_f1": "macro-F1", "kappa": "Cohen's kappa"}
 MAX_DOCUMENTS = 30
+EXPLANATION = (
+    "The model's score (logit) of the predicted label minus that of the other label is split exactly into "
+    "contributions: each feature's value in the unit times the difference of its two coefficients (positive "
+    "pushes towards the prediction), plus the difference of the two intercepts. The largest contributions "
+    "each way are listed, with the rest summed as 'other features'; character n-grams and embedding "
+    "dimensions count as one entry each; features contributing less than 0.005 are not listed."
+)
 
 
 def headline_table(protocol: dict[str, Any], compact: bool = False) -> Table:
@@ -60,23 +67,36 @@ def confusion_table(matrix: list[list[int]]) -> Table:
     return Table(["", *(f"predicted {label}" for label in LABELS)], rows, numeric=(1, 2, 3, 4))
 
 
-def feature_text(feature: dict[str, Any]) -> str:
+def feature_text(feature: dict[str, Any], key: str = "weight") -> str:
     """A word n-gram in quotes (``"social worker" +0.42``), other features named with their part."""
     part, name = feature["part"], feature["feature"]
     if part == "words":
         name = f'"{name}"'
     elif not name.startswith(part):
         name = f"{part}: {name}"
-    return f"{name} {feature['weight']:+.2f}"
+    return f"{name} {feature[key]:+.2f}"
 
 
-def features_text(features: list[dict[str, Any]]) -> str:
-    """Features joined by semicolons, or a dash."""
-    return "; ".join(map(feature_text, features)) or "–"
+def features_text(features: list[dict[str, Any]], key: str = "weight", separator: str = "; ") -> str:
+    """Features joined by ``separator``, or a dash."""
+    return separator.join(feature_text(f, key) for f in features) or "–"
 
 
-def examples_table(examples: list[dict[str, Any]]) -> Table | str:
-    """Units with gold and predicted label, confidence and the features that pushed the prediction."""
+def explanation_text(explanation: dict[str, Any]) -> str:
+    """What separates the predicted label from the other one, as contributions to their logit difference."""
+    parts = [
+        f"for: {features_text(explanation['for'], 'contribution', ', ')}",
+        f"against: {features_text(explanation['against'], 'contribution', ', ')}",
+        f"intercept {explanation['intercept']:+.2f}",
+    ]
+    if round(explanation["rest"], 2):
+        parts.append(f"other features {explanation['rest']:+.2f}")
+    parts.append(f"logit difference {explanation['logit_difference']:+.2f}")
+    return f"vs {explanation['versus']}: " + " · ".join(parts)
+
+
+def examples_table(examples: list[dict[str, Any]], versus: str) -> Table | str:
+    """Units with gold and predicted label, confidence, and what separates the prediction from ``versus``."""
     if not examples:
         return "None."
     rows = [
@@ -86,12 +106,14 @@ def examples_table(examples: list[dict[str, Any]]) -> Table | str:
             e["predicted"],
             f"{e['confidence']:.2f}",
             f"{e['kind']} in {e['doc_id']}",
-            features_text(e["features"]),
+            explanation_text(e["explanation"]),
         ]
         for e in examples
     ]
     return Table(
-        ["text", "gold", "predicted", "confidence", "unit", "features pushing the prediction"], rows, (3,)
+        ["text", "gold", "predicted", "confidence", "unit", f"predicted rather than {versus}: why"],
+        rows,
+        (3,),
     )
 
 
@@ -166,11 +188,10 @@ def protocol_sections(key: str, protocol: dict[str, Any], title: str) -> list[Se
                     "Most confident mistakes",
                     level=3,
                     blocks=[
-                        "Wrong predictions the model was surest of. "
-                        + protocol["explanations"]
-                        + " A feature's "
-                        "weight is its value in the unit times the coefficient of the predicted label.",
-                        examples_table(protocol["errors"]["confident_mistakes"]),
+                        "Wrong predictions the model was surest of, each with what made the model prefer "
+                        "its label to the gold one. " + EXPLANATION,
+                        protocol["explanations"],
+                        examples_table(protocol["errors"]["confident_mistakes"], "gold"),
                     ],
                 ),
                 Section(
@@ -178,8 +199,10 @@ def protocol_sections(key: str, protocol: dict[str, Any], title: str) -> list[Se
                     "Least confident correct predictions",
                     level=3,
                     blocks=[
-                        "Right predictions the model was least sure of: the units closest to the boundary.",
-                        examples_table(protocol["errors"]["unsure_correct"]),
+                        "Right predictions the model was least sure of: the units closest to the boundary, "
+                        "each with what separates its label from the runner-up (the second most probable "
+                        "label).",
+                        examples_table(protocol["errors"]["unsure_correct"], "runner-up"),
                     ],
                 ),
                 Section(f"{key}-kinds", "By kind of unit", level=3, blocks=[kind_table(protocol["by_kind"])]),
