@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 from framing.cli import app
 from framing.codebook import LABELS
 from framing.errors import FramingError
-from framing.experiment.analysis import stratified_subset
+from framing.experiment.analysis import document_subset, t_interval
 from framing.experiment.protocols import lexicon_labels, outer_splits
 from framing.labels.dataset import LabelledData, load_labelled, read_test_set
 from framing.report.card import read_learning_curve
@@ -42,13 +42,23 @@ def test_cross_validation_holds_out_each_document_once(evaluation):
     assert sum(f["test_documents"] for f in folds) == 6
 
 
-def test_stratified_subset_keeps_a_minimum_per_label():
-    labels = np.array(["resource"] * 10 + ["none"] * 4 + ["individual-blame"] * 2)
-    indices = np.arange(16)
-    subset = stratified_subset(indices, labels, 0.5, np.random.default_rng(0), minimum=3)
-    counts = {label: int((labels[subset] == label).sum()) for label in set(labels)}
-    assert counts == {"resource": 5, "none": 3, "individual-blame": 2}
-    assert len(set(subset)) == len(subset)
+def test_document_subset_draws_whole_documents():
+    groups = np.array(["d1"] * 4 + ["d2"] * 3 + ["d3"] * 2 + ["d4"] * 5)
+    labels = np.array(["none"] * 9 + ["resource"] * 5)
+    indices = np.arange(14)
+    for seed in range(5):
+        subset = document_subset(indices, groups, labels, 0.5, np.random.default_rng(seed))
+        drawn = set(groups[subset])
+        assert all(set(np.flatnonzero(groups == g)) <= set(subset) for g in drawn)  # whole documents
+        assert len(drawn) >= 2 and len(set(labels[subset])) == 2  # more drawn until two labels
+    assert list(document_subset(indices, groups, labels, 1.0, np.random.default_rng(0))) == list(indices)
+
+
+def test_t_interval_matches_the_textbook_formula():
+    low, high = t_interval([0.4, 0.5, 0.6])
+    assert (low + high) / 2 == pytest.approx(0.5)
+    assert high - 0.5 == pytest.approx(4.302653 * 0.1 / np.sqrt(3), rel=1e-5)  # t(0.975, 2) * sd / sqrt(n)
+    assert t_interval([0.7]) == (0.7, 0.7)
 
 
 def test_keyword_lexicon_baseline():
@@ -138,8 +148,10 @@ def test_learning_curve(evaluation):
     sizes = [p["training_labels"] for p in curve["points"]]
     assert sizes == sorted(sizes)
     assert sizes[-1] == pytest.approx(48 * 4 / 5)  # the full training folds of 5-fold CV
-    assert all(0 <= p["macro_f1"] <= 1 for p in curve["points"])
+    assert all(0 <= p["low"] <= p["macro_f1"] <= p["high"] <= 1 for p in curve["points"][:-1])
     assert all(len(p["per_fold"]) == 5 for p in curve["points"])
+    assert curve["subsampling"] == "documents"
+    assert curve["hyper_parameters"] == [f["chosen"] for f in evaluation.metrics["protocols"]["cv"]["folds"]]
     assert set(curve["baselines"]) == {"lexicon", "majority"}
 
 

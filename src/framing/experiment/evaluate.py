@@ -81,7 +81,7 @@ def evaluate(
         **analyse(predictions, n_resamples, seed),
         "folds": fold_info,
         "learning_curve": learning_curve(
-            model.pipeline,
+            predictions.explainers,
             data,
             folds,
             predictions.baselines,

@@ -71,15 +71,19 @@ def f1_figure(systems: dict[str, Any], path: Path) -> Path:
 
 
 def learning_curve_figure(curve: dict[str, Any], path: Path) -> Path:
-    """Macro-F1 on held-out documents against the number of training labels, one faint line per seed."""
+    """Mean of per-fold macro-F1 against the number of training labels, one faint line per seed."""
     points = curve["points"]
     x = np.array([p["training_labels"] for p in points])
     mean = np.array([p["macro_f1"] for p in points])
-    spread = np.array([p["sd_between_folds"] for p in points])
     figure = Figure(figsize=(7, 4.2), layout="constrained")
     ax = figure.subplots()
     ax.fill_between(
-        x, mean - spread, mean + spread, color=COLOURS["model"], alpha=0.15, label="±1 sd between folds"
+        x,
+        [p["low"] for p in points],
+        [p["high"] for p in points],
+        color=COLOURS["model"],
+        alpha=0.15,
+        label="95% t interval (seeds × folds)",
     )
     for s in range(curve["seeds"]):
         seed_line = [p["per_seed"][s] if s < len(p["per_seed"]) else p["per_seed"][0] for p in points]
