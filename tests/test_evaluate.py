@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 from framing.cli import app
 from framing.codebook import LABELS
 from framing.errors import FramingError
-from framing.experiment.analysis import document_subset, t_interval
+from framing.experiment.analysis import document_subset, external_set_checks, t_interval
 from framing.experiment.protocols import lexicon_labels, outer_splits
 from framing.labels.dataset import LabelledData, load_labelled, read_test_set
 from framing.report.card import read_learning_curve
@@ -205,3 +205,71 @@ def test_cli_without_a_model_says_make_train(tmp_path):
     result = CliRunner().invoke(app, ["evaluate", "--model", str(tmp_path / "none.joblib")])
     assert result.exit_code == 1
     assert "Run `make train` first" in result.output
+
+
+def test_external_test_set_is_compared_with_the_training_data(evaluation):
+    test = evaluation.metrics["protocols"]["test"]
+    assert test["overlap"] == {"units": 0, "share": 0.0, "unit_ids": []}
+    shares = test["label_shares"]
+    assert {label: shares["test"][label]["n"] for label in LABELS} == {
+        "individual-blame": 1,
+        "systemic-failure": 1,
+        "resource": 2,
+        "none": 2,
+    }
+    assert shares["training"]["none"] == {"n": 12, "share": 0.25}
+    markdown = evaluation.files["markdown"].read_text(encoding="utf-8")
+    assert "| resource | 12 (25%) | 12 (25%) | 2 (33%) |" in markdown
+    assert "No test unit has the same text as a training unit" in markdown
+
+
+def test_texts_shared_with_training_are_counted():
+    training = LabelledData(
+        ["Cuts again.", "The  council failed."],
+        ["resource"] * 2,
+        ["d1", "d2"],
+        ["sentence"] * 2,
+        ["u1", "u2"],
+    )
+    test = LabelledData(
+        ["The council failed.", "New text."], ["resource", "none"], ["t1", "t2"], ["sentence"] * 2, ["a", "b"]
+    )
+    checks = external_set_checks(test, training, training)
+    assert checks["overlap"] == {"units": 1, "share": 0.5, "unit_ids": ["a"]}
+    assert checks["label_shares"]["test"]["none"] == {"n": 1, "share": 0.5}
+
+
+def test_a_test_file_without_a_label_column_fails_before_any_fitting(
+    labels_dir, model_copy, tmp_path, monkeypatch
+):
+    from framing.experiment import evaluate as module
+
+    monkeypatch.setattr(module, "cross_validated", lambda *a, **k: pytest.fail("cross-validation started"))
+    monkeypatch.setattr(module, "load_training_sets", lambda *a, **k: pytest.fail("training data read"))
+    table = tmp_path / "test.csv"
+    table.write_bytes("\ufefftext,frame\nCuts again.,resource\n".encode())
+    with pytest.raises(FramingError, match=r"no column 'label' \(columns: text, frame\)"):
+        module.evaluate(labels_dir, None, model_path=model_copy, test_path=table)
+    result = CliRunner().invoke(
+        app,
+        [
+            "evaluate",
+            "--labels-dir",
+            str(labels_dir),
+            "--model",
+            str(model_copy),
+            "--test",
+            str(table),
+            "--output-dir",
+            str(tmp_path / "reports"),
+        ],
+    )
+    assert result.exit_code == 1 and "columns: text, frame" in result.output
+    assert not (tmp_path / "reports").exists()
+
+
+def test_a_csv_test_file_with_a_byte_order_mark_reads(tmp_path):
+    table = tmp_path / "test.csv"
+    table.write_bytes("\ufefftext,label,doc_id\nCuts again.,resource,d1\n".encode())
+    data = read_test_set(table)
+    assert (data.texts, data.labels, data.groups) == (["Cuts again."], ["resource"], ["d1"])

@@ -270,3 +270,32 @@ def by_document(data: LabelledData, predicted: list[str]) -> list[dict[str, Any]
             }
         )
     return sorted(rows, key=lambda row: (row["correct"] - row["units"], row["accuracy"], row["doc_id"]))
+
+
+def label_shares(labels: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Per label, its count and share of ``labels``."""
+    counts = Counter(labels)
+    return {label: {"n": counts[label], "share": counts[label] / max(len(labels), 1)} for label in LABELS}
+
+
+def external_set_checks(test: LabelledData, main: LabelledData, training: LabelledData) -> dict[str, Any]:
+    """How the external test set relates to the training data: shared texts and label distributions.
+
+    ``main`` is the real-text part of ``training`` (all the model's training
+    labels). A text counts as shared when it equals a training text once
+    runs of white space are made single spaces.
+    """
+    seen = {" ".join(text.split()) for text in training.texts}
+    shared = [i for i, text in enumerate(test.texts) if " ".join(text.split()) in seen]
+    return {
+        "overlap": {
+            "units": len(shared),
+            "share": len(shared) / len(test),
+            "unit_ids": [test.unit_ids[i] for i in shared],
+        },
+        "label_shares": {
+            "training": label_shares(training.labels),
+            "main": label_shares(main.labels),
+            "test": label_shares(test.labels),
+        },
+    }

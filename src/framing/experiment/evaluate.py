@@ -14,7 +14,7 @@ from typing import Any
 
 from framing import __version__
 from framing.codebook import CODEBOOK_VERSION
-from framing.experiment.analysis import CURVE_SEEDS, analyse, learning_curve
+from framing.experiment.analysis import CURVE_SEEDS, analyse, external_set_checks, learning_curve
 from framing.experiment.explain import top_features
 from framing.experiment.metrics import N_RESAMPLES
 from framing.experiment.protocols import cross_validated, external_test, outer_splits
@@ -93,7 +93,15 @@ def evaluate(
         "explanations": "Each explanation comes from the outer-fold model that made the prediction.",
     }
     protocols = {"cv": cv}
+    warnings = [f"Damaged label line skipped: {problem}" for problem in data.problems]
     if test is not None:
+        training = LabelledData.concat([data, *extras])
+        checks = external_set_checks(test, data, training)
+        if checks["overlap"]["units"]:
+            warnings.append(
+                f"{checks['overlap']['units']} of the {len(test)} units of the test set {test.source} have "
+                "the same text as a training unit: the model saw them, so its test scores are optimistic."
+            )
         has_documents = any(g != u for g, u in zip(test.groups, test.unit_ids, strict=True))
         protocols["test"] = {
             "name": "external test set",
@@ -108,10 +116,10 @@ def evaluate(
                 "confidence": 0.95,
                 "seed": seed,
             },
-            **analyse(external_test(model, test, LabelledData.concat([data, *extras])), n_resamples, seed),
+            **analyse(external_test(model, test, training), n_resamples, seed),
+            **checks,
             "explanations": "Each explanation comes from the trained model.",
         }
-    warnings = [f"Damaged label line skipped: {problem}" for problem in data.problems]
     if metadata.get("training_data_sha256") != LabelledData.concat([data, *extras]).sha256():
         warnings.append(
             f"The model {metadata['model_id']} was trained on other labels than the ones evaluated here "

@@ -229,11 +229,43 @@ def protocol_sections(key: str, protocol: dict[str, Any], title: str) -> list[Se
             ],
         ),
     ]
+    if "label_shares" in protocol:
+        sections.insert(0, test_set_section(key, protocol, title))
     if curve:
         per_label = protocol["systems"]["model"]["per_label"]
         weakest = min(LABELS, key=lambda label: per_label[label]["f1"]["value"] or 0.0)
         sections.append(learning_curve_section(key, curve, weakest))
     return sections
+
+
+def test_set_section(key: str, protocol: dict[str, Any], title: str) -> Section:
+    """Texts shared between the test set and the training data, and the label distributions of each."""
+    overlap = protocol["overlap"]
+    shares = protocol["label_shares"]
+    columns = {"training": "all training labels", "main": "real-text training labels", "test": "test set"}
+    rows = [
+        [label, *(f"{shares[part][label]['n']} ({shares[part][label]['share']:.0%})" for part in columns)]
+        for label in LABELS
+    ]
+    shared = (
+        f"{overlap['units']} test units ({overlap['share']:.0%}) have the same text as a training unit "
+        "(white space aside): the model saw them in training, so the test scores are optimistic by as much "
+        "as those units weigh; their ids are in metrics.json."
+        if overlap["units"]
+        else "No test unit has the same text as a training unit (white space aside)."
+    )
+    return Section(
+        f"{key}-data",
+        f"{title}: test data against training data",
+        level=2,
+        blocks=[
+            Note(shared) if overlap["units"] else shared,
+            "Label counts and shares. A test set whose shares differ from the training labels' changes "
+            "accuracy and the majority baseline even at equal per-label quality; per-label scores and "
+            "macro-F1 depend on it less.",
+            Table(["label", *columns.values()], rows, (1, 2, 3)),
+        ],
+    )
 
 
 def learning_curve_section(key: str, curve: dict[str, Any], weakest: str) -> Section:
