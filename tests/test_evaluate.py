@@ -273,3 +273,32 @@ def test_a_csv_test_file_with_a_byte_order_mark_reads(tmp_path):
     table.write_bytes("\ufefftext,label,doc_id\nCuts again.,resource,d1\n".encode())
     data = read_test_set(table)
     assert (data.texts, data.labels, data.groups) == (["Cuts again."], ["resource"], ["d1"])
+
+
+def test_prior_is_the_smoothed_real_training_shares_of_each_fold(evaluation, labels_dir):
+    from framing.experiment.protocols import prior_shares
+
+    assert prior_shares(["none", "none", "resource"]).tolist() == [1 / 7, 1 / 7, 2 / 7, 3 / 7]
+    probabilities = evaluation.metrics["protocols"]["cv"]["probabilities"]
+    assert set(probabilities) == {"log_loss", "brier"}
+    for score in probabilities.values():
+        assert set(score) == {"model", "prior", "model_minus_prior"}
+        assert score["model_minus_prior"]["value"] == pytest.approx(
+            score["model"]["value"] - score["prior"]["value"]
+        )
+
+
+def test_annotators_agreement_is_the_ceiling(labels_dir):
+    from pathlib import Path
+
+    from framing.experiment.evaluate import annotator_ceiling
+
+    assert annotator_ceiling(labels_dir) == {
+        "available": False,
+        "reason": f"no annotator files in {labels_dir}",
+    }
+    seed_labels = Path(__file__).parents[1] / "data" / "labels"
+    ceiling = annotator_ceiling(seed_labels)
+    assert ceiling["available"] and ceiling["annotators"] == ["annotator-a", "annotator-b"]
+    kappa = ceiling["kappa"]["annotator-a vs annotator-b"]
+    assert kappa["interval"][0] <= kappa["value"] <= kappa["interval"][1] and kappa["n"] == ceiling["units"]

@@ -21,6 +21,8 @@ from framing.experiment.metrics import (
     calibration_report,
     classification_report,
     paired_differences,
+    precision_recall_curves,
+    probability_report,
 )
 from framing.experiment.protocols import Predictions, Split
 from framing.labels.dataset import LabelledData
@@ -167,6 +169,10 @@ def analyse(predictions: Predictions, n_resamples: int = N_RESAMPLES, seed: int 
             for name in predictions.baselines
         },
         "calibration": calibration_report(confidence, correct, groups, n_resamples=n_resamples, seed=seed),
+        "probabilities": probability_report(
+            predictions.probabilities, predictions.prior, gold, groups, n_resamples, seed
+        ),
+        "precision_recall": precision_recall_curves(predictions.probabilities, gold),
         "errors": error_examples(predictions),
         "by_kind": by_kind(data, labels_of, n_resamples, seed),
         "by_document": by_document(data, labels_of["model"]),

@@ -14,14 +14,45 @@ from typing import Any
 
 from framing import __version__
 from framing.codebook import CODEBOOK_VERSION
+from framing.errors import FramingError
 from framing.experiment.analysis import CURVE_SEEDS, analyse, external_set_checks, learning_curve
 from framing.experiment.explain import top_features
 from framing.experiment.metrics import N_RESAMPLES
 from framing.experiment.protocols import cross_validated, external_test, outer_splits
+from framing.labels.agreement import agreement_of_files
 from framing.labels.dataset import LabelledData, load_training_sets, read_test_set
+from framing.labels.store import annotator_files
 from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.pipeline import SEED, feature_set, hyper_parameters
 from framing.model.predict import load_model
+
+
+def annotator_ceiling(labels_dir: str | Path) -> dict[str, Any]:
+    """The annotators' agreement in ``labels_dir``: how well a model trained on their labels could do.
+
+    Cohen's kappa per pair and Krippendorff's alpha with their 95% intervals
+    (:func:`framing.labels.agreement.agreement_of_files`); ``{"available":
+    False, "reason"}`` without two annotator files sharing units.
+    """
+    files = annotator_files(labels_dir)
+    if not files:
+        return {"available": False, "reason": f"no annotator files in {labels_dir}"}
+    try:
+        found = agreement_of_files(files)
+    except FramingError as exc:
+        return {"available": False, "reason": str(exc)}
+    return {
+        "available": True,
+        "files": [str(path) for path in files],
+        "annotators": found.annotators,
+        "units": found.units,
+        "raw_agreement": found.raw_agreement,
+        "kappa": {
+            pair: {"value": kappa, "interval": found.kappa_interval[pair], "n": found.pair_units[pair]}
+            for pair, kappa in found.cohen_kappa.items()
+        },
+        "alpha": {"value": found.krippendorff_alpha, "interval": found.alpha_interval, "n": found.units},
+    }
 
 
 def evaluate(
@@ -116,7 +147,7 @@ def evaluate(
                 "confidence": 0.95,
                 "seed": seed,
             },
-            **analyse(external_test(model, test, training), n_resamples, seed),
+            **analyse(external_test(model, test, training, data), n_resamples, seed),
             **checks,
             "explanations": "Each explanation comes from the trained model.",
         }
@@ -151,6 +182,7 @@ def evaluate(
         },
         "data": data.describe(),
         "extra_data": [part.describe() for part in extras],
+        "ceiling": annotator_ceiling(labels_dir),
         "top_features": top_features(model.pipeline),
         "protocols": protocols,
     }

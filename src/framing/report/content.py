@@ -153,6 +153,87 @@ def document_table(rows: list[dict[str, Any]]) -> Table:
     )
 
 
+def interval_text(value: float, bounds: list[float] | None) -> str:
+    """``0.92 (0.87 to 0.96)``, or the value alone without bounds."""
+    return estimate_text(
+        {"value": value, "low": bounds[0] if bounds else None, "high": bounds[1] if bounds else None}
+    )
+
+
+def ceiling_blocks(ceiling: dict[str, Any], protocols: dict[str, Any]) -> list[Block]:
+    """The annotators' agreement as the ceiling, beside the model's kappa against the gold labels."""
+    if not ceiling.get("available"):
+        return [
+            "Ceiling: no annotators' agreement to compare with "
+            f"({ceiling.get('reason', 'no annotator files')})."
+        ]
+    rows = [
+        [f"annotators: Cohen's kappa, {pair}", interval_text(k["value"], k["interval"]), str(k["n"])]
+        for pair, k in ceiling["kappa"].items()
+    ]
+    alpha = ceiling["alpha"]
+    rows.append(
+        [
+            "annotators: Krippendorff's alpha",
+            interval_text(alpha["value"], alpha["interval"]),
+            str(alpha["n"]),
+        ]
+    )
+    for key, protocol in protocols.items():
+        model = protocol["systems"]["model"]
+        rows.append(
+            [
+                f"model against the gold labels: Cohen's kappa ({key})",
+                estimate_text(model["scores"]["kappa"]),
+                str(model["n"]),
+            ]
+        )
+    return [
+        f"Ceiling: the gold labels are only as consistent as the annotators who made them, so a model "
+        f"cannot be expected to agree with them much better than the annotators agree with each other "
+        f"({', '.join(ceiling['annotators'])}, {ceiling['units']} units labelled by two or more; raw "
+        f"agreement {ceiling['raw_agreement']:.2f}; annotators' intervals resample units).",
+        Table(["agreement", "value (95% interval)", "units"], rows, (1, 2)),
+    ]
+
+
+MAJORITY_KAPPA = (
+    "Why the majority baseline's kappa can be below 0: in each fold it predicts one label for every unit, "
+    "the most frequent label of that fold's training data, which on its own would give a kappa of 0. The "
+    "pooled kappa compares its agreement with the gold labels over all folds with the agreement expected "
+    "by chance from the pooled shares; when the folds where it predicts a label hold fewer units of that "
+    "label than the data as a whole (the held-out source is unlike the rest), it agrees less often than "
+    "chance and the kappa falls below 0. That means no skill, not a skill at being wrong."
+)
+
+
+def probability_table(report: dict[str, Any]) -> Table:
+    """Log loss and Brier score of the model, of the prior, and their paired difference."""
+    names = {"log_loss": "log loss", "brier": "Brier score"}
+    rows = [
+        [
+            names[score],
+            estimate_text(values["model"]),
+            estimate_text(values["prior"]),
+            estimate_text(values["model_minus_prior"], "+"),
+        ]
+        for score, values in report.items()
+    ]
+    return Table(
+        ["score (lower is better)", "model", "prior (training label shares)", "model − prior"],
+        rows,
+        (1, 2, 3),
+    )
+
+
+def average_precision_text(curves: dict[str, Any]) -> str:
+    """Average precision per label, with the chance level (the label's share)."""
+    return "; ".join(
+        f"{label} {curve['average_precision']:.2f} (chance {curve['prevalence']:.2f})"
+        for label, curve in curves.items()
+    )
+
+
 def protocol_sections(key: str, protocol: dict[str, Any], title: str) -> list[Section]:
     """Per-label results, failures and calibration of one protocol."""
     systems = protocol["systems"]
@@ -173,6 +254,14 @@ def protocol_sections(key: str, protocol: dict[str, Any], title: str) -> list[Se
                 "undefined value (a label a system never predicts has no precision).",
                 per_label_table(protocol),
                 Image(f"{key}-f1", "F1 per label and macro-F1, with 95% document-bootstrap intervals."),
+                "Precision-recall curves: each label against the rest, ranking the units by the model's "
+                "probability of the label; the average precision summarises a curve, and a model that "
+                "ranks at random scores the label's share of the units. Average precision: "
+                + average_precision_text(protocol["precision_recall"])
+                + ".",
+                Image(
+                    f"{key}-precision-recall", "Precision-recall curve of each label, one against the rest."
+                ),
             ],
         ),
         Section(
@@ -226,6 +315,12 @@ def protocol_sections(key: str, protocol: dict[str, Any], title: str) -> list[Se
                 "equal-width confidence bins: on average, the probability the model gives its label differs "
                 f"from how often that label is right by this much {where}.",
                 Image(f"{key}-reliability", "Reliability diagram: accuracy against confidence per bin."),
+                "Log loss (minus the log of the probability given to the gold label) and Brier score (the "
+                "squared distance between the probabilities and the gold label, 0 to 2), averaged over the "
+                "units, against the prior: the label shares of the real-text labels the model was trained "
+                "on, add-one smoothed, given to every unit. The difference is paired on the same document "
+                "resamples; below 0, the model's probabilities are better than knowing the shares alone.",
+                probability_table(protocol["probabilities"]),
             ],
         ),
     ]
@@ -459,12 +554,16 @@ def build_report(metrics: dict[str, Any]) -> tuple[str, list[Section]]:
             "interval is that of the difference itself; when it excludes 0, the data tell the two apart.",
             difference_table(protocol),
         ]
+        if key == "cv" and "majority" in protocol["systems"]:
+            intro.append(Note(MAJORITY_KAPPA))
         if "seed_only" in protocol["model_minus"]:
             gain = protocol["model_minus"]["seed_only"]["macro_f1"]
             intro.append(
                 f"Gain from the written training text ({key}): macro-F1 {estimate_text(gain, '+')} over the "
                 f"same model trained on the main labels alone; {verdict(gain, SYSTEMS['seed_only'])}."
             )
+    if "ceiling" in metrics:
+        intro += ceiling_blocks(metrics["ceiling"], protocols)
     sections = [Section("headline", "How good is the model?", intro)]
     titles = {"cv": "Cross-validation", "test": "External test set"}
     for key, protocol in protocols.items():

@@ -17,6 +17,8 @@ from framing.codebook import LABELS
 from framing.experiment.metrics import SYSTEMS
 
 COLOURS = {"model": "#1f5fa8", "lexicon": "#d9822b", "majority": "#8a8a8a"}
+LABEL_COLOURS = ("#c0392b", "#1f5fa8", "#2e8b57", "#8a8a8a")
+"""One colour per label, in ``LABELS`` order."""
 DPI = 110
 
 
@@ -102,6 +104,31 @@ def learning_curve_figure(curve: dict[str, Any], path: Path) -> Path:
     return _save(figure, path)
 
 
+def precision_recall_figure(curves: dict[str, Any], path: Path) -> Path:
+    """A precision-recall curve per label (one against the rest), with average precision and chance level."""
+    figure = Figure(figsize=(7, 5), layout="constrained")
+    ax = figure.subplots()
+    for colour, (label, curve) in zip(LABEL_COLOURS, curves.items(), strict=False):
+        ax.step(
+            curve["recall"],
+            curve["precision"],
+            where="post",
+            color=colour,
+            label=f"{label} (AP {curve['average_precision']:.2f})",
+        )
+        ax.axhline(curve["prevalence"], ls=":", lw=1, color=colour)
+    ax.set(
+        xlim=(0, 1),
+        ylim=(0, 1.02),
+        xlabel="recall",
+        ylabel="precision",
+        title="Precision-recall per label (dotted: chance, the label's share)",
+    )
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left", fontsize="small")
+    return _save(figure, path)
+
+
 def reliability_figure(calibration: dict[str, Any], path: Path) -> Path:
     """Accuracy against confidence per bin, with the number of predictions per bin below."""
     bins = calibration["bins"]
@@ -149,6 +176,9 @@ def draw_figures(metrics: dict[str, Any], directory: Path) -> dict[str, Path]:
             model["confusion_matrix"], folder / f"{key}-confusion.png"
         )
         paths[f"{key}-f1"] = f1_figure(protocol["systems"], folder / f"{key}-f1.png")
+        paths[f"{key}-precision-recall"] = precision_recall_figure(
+            protocol["precision_recall"], folder / f"{key}-precision-recall.png"
+        )
         paths[f"{key}-reliability"] = reliability_figure(
             protocol["calibration"], folder / f"{key}-reliability.png"
         )
