@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from framing import __version__
 from framing.codebook import CODEBOOK_VERSION
 from framing.errors import FramingError
@@ -19,12 +21,14 @@ from framing.experiment.analysis import CURVE_SEEDS, analyse, external_set_check
 from framing.experiment.explain import top_features
 from framing.experiment.metrics import N_RESAMPLES
 from framing.experiment.protocols import cross_validated, external_test, outer_splits
+from framing.experiment.shares import share_errors
 from framing.labels.agreement import agreement_of_files
 from framing.labels.dataset import LabelledData, load_training_sets, read_test_set
 from framing.labels.store import annotator_files
 from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.pipeline import SEED, feature_set, hyper_parameters
 from framing.model.predict import load_model
+from framing.profile.shares import Reference
 
 
 def annotator_ceiling(labels_dir: str | Path) -> dict[str, Any]:
@@ -86,6 +90,10 @@ def evaluate(
     features = feature_set(model.pipeline)
     folds = outer_splits(data, seed)
     predictions, fold_info = cross_validated(data, folds, extra, seed, spacy_model, n_jobs, features)
+    references = [
+        Reference.from_pipeline(pipeline, data.subset(train).labels, data.subset(train).groups)
+        for pipeline, (train, _) in zip(predictions.explainers, folds, strict=True)
+    ]
     n_sources = len(set(data.sources))
     split = (
         f"leave-one-source-out ({n_sources} sources)"
@@ -122,12 +130,23 @@ def evaluate(
             n_jobs=n_jobs,
         ),
         "explanations": "Each explanation comes from the outer-fold model that made the prediction.",
+        "share_error": {
+            "description": (
+                "For each outer fold, the gold label shares of its held-out units against each share "
+                "method's estimate from their held-out probabilities; the corrections use the out-of-fold "
+                "predictions that the fold's model kept for its real training units, as `framing profile` "
+                "would with that model."
+            ),
+            **share_errors(predictions.probabilities, data.labels, [test for _, test in folds], references),
+        },
     }
     protocols = {"cv": cv}
     warnings = [f"Damaged label line skipped: {problem}" for problem in data.problems]
     if test is not None:
         training = LabelledData.concat([data, *extras])
         checks = external_set_checks(test, data, training)
+        test_predictions = external_test(model, test, training, data)
+        test_reference = Reference.from_metadata(metadata)
         if checks["overlap"]["units"]:
             warnings.append(
                 f"{checks['overlap']['units']} of the {len(test)} units of the test set {test.source} have "
@@ -147,9 +166,21 @@ def evaluate(
                 "confidence": 0.95,
                 "seed": seed,
             },
-            **analyse(external_test(model, test, training, data), n_resamples, seed),
+            **analyse(test_predictions, n_resamples, seed),
             **checks,
             "explanations": "Each explanation comes from the trained model.",
+            "share_error": {
+                "description": (
+                    "The gold label shares of the test set against each share method's estimate from the "
+                    "trained model's probabilities, corrected with the out-of-fold predictions stored in "
+                    "the model's metadata"
+                    + ("" if test_reference is not None else " (none stored: retrain to score acc and pacc)")
+                    + "."
+                ),
+                **share_errors(
+                    test_predictions.probabilities, test.labels, [np.arange(len(test))], [test_reference]
+                ),
+            },
         }
     if metadata.get("training_data_sha256") != LabelledData.concat([data, *extras]).sha256():
         warnings.append(

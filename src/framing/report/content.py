@@ -234,6 +234,84 @@ def average_precision_text(curves: dict[str, Any]) -> str:
     )
 
 
+def share_error_section(key: str, errors: dict[str, Any], title: str) -> Section:
+    """Which share method to trust, and how wrong its shares are likely to be."""
+    summary, methods, best = errors["summary"], errors["methods"], errors["best_method"]
+    rows = [
+        [
+            f"{method}: {summary[method]['name']}",
+            f"{summary[method]['mean_total_variation']:.3f}",
+            f"{summary[method]['max_total_variation']:.3f}",
+            *(f"{summary[method]['mean_abs_error'][label]:.3f}" for label in LABELS),
+        ]
+        for method in methods
+    ]
+    table = Table(
+        ["method", "mean TV", "max TV", *(f"mean abs. error, {label}" for label in LABELS)],
+        rows,
+        tuple(range(1, 3 + len(LABELS))),
+    )
+    chosen = summary[best]
+    parts = errors["folds"]
+    sizes = ", ".join(str(part["units"]) for part in parts)
+    if errors["parts"] > 1:
+        spread = (
+            f"on the {errors['parts']} held-out folds ({sizes} units), its estimated shares were off by "
+            f"{chosen['mean_total_variation']:.0%} in total variation on average, from "
+            f"{chosen['min_total_variation']:.0%} to {chosen['max_total_variation']:.0%}"
+        )
+        caveat = (
+            f" With only {errors['parts']} folds this is a rough guide, not a precise error rate. Each "
+            "fold is one held-out source of a few dozen units, so the errors mix the method's bias with "
+            "the chance variation of small groups: in large groups of similar text the chance part "
+            "shrinks and the bias stays; in text unlike the training data the errors can be larger."
+        )
+    else:
+        spread = (
+            f"on the {sizes} units of the test set, its estimated shares were off by "
+            f"{chosen['mean_total_variation']:.0%} in total variation"
+        )
+        caveat = " One test set gives one number, not an error rate: read it as an example."
+    pooled = errors["pooled"]["errors"]
+    blocks: list[Block] = [
+        Note(
+            f"Trust {best} ({chosen['name']}): it has the lowest mean total variation (methods within "
+            f"{errors['tie']} of each other count as tied, and the simpler one wins); {spread}, that is "
+            f"about {100 * chosen['mean_total_variation']:.0f} of every 100 units counted under the wrong "
+            f"frame.{caveat}"
+        ),
+        f"{errors['description']} Total variation (TV) is half the summed absolute errors of the four "
+        "shares: the share of units that would have to change label for the estimate to be right. Absolute "
+        "errors are in share points (0.05 is 5 percentage points).",
+        table,
+    ]
+    if errors["parts"] > 1:
+        blocks += [
+            "Total variation per held-out fold, and for all held-out units pooled (each method's estimate "
+            "of the whole being the size-weighted mean of its fold estimates):",
+            Table(
+                ["", "units", *methods],
+                [
+                    [
+                        f"fold {part['fold']}",
+                        str(part["units"]),
+                        *(f"{part['errors'][m]['total_variation']:.3f}" for m in methods),
+                    ]
+                    for part in parts
+                ]
+                + [
+                    [
+                        "pooled",
+                        str(errors["pooled"]["units"]),
+                        *(f"{pooled[m]['total_variation']:.3f}" for m in methods),
+                    ]
+                ],
+                tuple(range(1, 2 + len(methods))),
+            ),
+        ]
+    return Section(f"{key}-shares", f"{title}: how wrong are frame shares?", level=2, blocks=blocks)
+
+
 def protocol_sections(key: str, protocol: dict[str, Any], title: str) -> list[Section]:
     """Per-label results, failures and calibration of one protocol."""
     systems = protocol["systems"]
@@ -326,6 +404,8 @@ def protocol_sections(key: str, protocol: dict[str, Any], title: str) -> list[Se
     ]
     if "label_shares" in protocol:
         sections.insert(0, test_set_section(key, protocol, title))
+    if "share_error" in protocol:
+        sections.append(share_error_section(key, protocol["share_error"], title))
     if curve:
         per_label = protocol["systems"]["model"]["per_label"]
         weakest = min(LABELS, key=lambda label: per_label[label]["f1"]["value"] or 0.0)
