@@ -195,6 +195,7 @@ def test_cli_prints_the_headline_table_and_the_report_path(evaluation, monkeypat
         "keyword lexicon",
         "majority class",
         "macro-F1",
+        f"frame shares: trust {evaluation.metrics['protocols']['cv']['share_error']['best_method']} (",
         str(tmp_path / evaluation.metrics["model_id"] / "report.html"),
     ):
         assert text in result.output.replace("\n", "")

@@ -472,6 +472,14 @@ def evaluate(
                     f"macro-F1, model − {name}: {estimate_text(difference, '+', compact=True)}: "
                     f"{verdict(difference, name)}."
                 )
+        if "share_error" in protocol:
+            shares = protocol["share_error"]
+            best = shares["summary"][shares["best_method"]]
+            console.print(
+                f"frame shares: trust {shares['best_method']} ({best['name']}), total variation from the "
+                f"true shares {best['mean_total_variation']:.3f} on average over {shares['parts']} held-out "
+                f"part(s), at most {best['max_total_variation']:.3f}."
+            )
     console.print(f"95% bootstrap intervals in brackets, resampling documents. Report: {files['html']}")
 
 
