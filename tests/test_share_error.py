@@ -96,4 +96,4 @@ def test_evaluation_reports_share_error_per_fold_and_for_the_test_set(evaluation
     assert set(test["methods"]) == {"cc", "pcc", "acc", "pacc"}  # the model stores its reference
     markdown = evaluation.files["markdown"].read_text(encoding="utf-8")
     assert "## Cross-validation: how wrong are frame shares?" in markdown
-    assert f"Trust {cv['best_method']} (" in markdown
+    assert f"Trust {cv['best_method']}, " in markdown

@@ -254,6 +254,7 @@ def share_error_section(key: str, errors: dict[str, Any], title: str) -> Section
     chosen = summary[best]
     parts = errors["folds"]
     sizes = ", ".join(str(part["units"]) for part in parts)
+    smallest, largest = min(part["units"] for part in parts), max(part["units"] for part in parts)
     if errors["parts"] > 1:
         spread = (
             f"on the {errors['parts']} held-out folds ({sizes} units), its estimated shares were off by "
@@ -262,9 +263,10 @@ def share_error_section(key: str, errors: dict[str, Any], title: str) -> Section
         )
         caveat = (
             f" With only {errors['parts']} folds this is a rough guide, not a precise error rate. Each "
-            "fold is one held-out source of a few dozen units, so the errors mix the method's bias with "
-            "the chance variation of small groups: in large groups of similar text the chance part "
-            "shrinks and the bias stays; in text unlike the training data the errors can be larger."
+            f"fold holds {smallest} to {largest} units of held-out sources, so the errors mix the "
+            "method's bias with the chance variation of small groups: in large groups of similar text the "
+            "chance part shrinks and the bias stays; in text unlike the training data the errors can be "
+            "larger."
         )
     else:
         spread = (
@@ -275,10 +277,10 @@ def share_error_section(key: str, errors: dict[str, Any], title: str) -> Section
     pooled = errors["pooled"]["errors"]
     blocks: list[Block] = [
         Note(
-            f"Trust {best} ({chosen['name']}): it has the lowest mean total variation (methods within "
-            f"{errors['tie']} of each other count as tied, and the simpler one wins); {spread}, that is "
-            f"about {100 * chosen['mean_total_variation']:.0f} of every 100 units counted under the wrong "
-            f"frame.{caveat}"
+            f"Trust {best}, {chosen['name']}: it has the lowest mean total variation (methods within "
+            f"{errors['tie']} of each other count as tied, and the simpler one wins); {spread}: about "
+            f"{100 * chosen['mean_total_variation']:.0f} in every 100 units would have to move to another "
+            f"frame for its shares to be right.{caveat}"
         ),
         f"{errors['description']} Total variation (TV) is half the summed absolute errors of the four "
         "shares: the share of units that would have to change label for the estimate to be right. Absolute "
@@ -635,7 +637,8 @@ def build_report(metrics: dict[str, Any]) -> tuple[str, list[Section]]:
             difference_table(protocol),
         ]
         if key == "cv" and "majority" in protocol["systems"]:
-            intro.append(Note(MAJORITY_KAPPA))
+            kappa = protocol["systems"]["majority"]["scores"]["kappa"]["value"]
+            intro.append(Note(f"{MAJORITY_KAPPA} Here it is {kappa:.2f}."))
         if "seed_only" in protocol["model_minus"]:
             gain = protocol["model_minus"]["seed_only"]["macro_f1"]
             intro.append(
