@@ -96,7 +96,7 @@ def test_a_pickle_in_the_model_folder_is_never_unpickled(workspace, model_copy, 
     result = invoke("predict", workspace / "texts.txt", "--model", evil)
     assert_clean(result, 1, "not signed with this machine's model key", f"framing trust {evil}")
     info = invoke("info", evil)
-    assert_clean(info, 0, "grouped CV macro-F1", "warning: ", "framing trust")
+    assert_clean(info, 0, "grouped CV, mean of per-fold macro-F1", "warning: ", "framing trust")
     assert not marker.exists()
     assert unchanged(workspace, before)
 
@@ -127,7 +127,9 @@ def test_a_model_signed_with_another_key_loads_only_once_trusted(workspace, mode
         load_model_file(model_copy)
     assert not other_key.exists()  # loading never makes a key
     result = invoke("trust", model_copy)
-    assert_clean(result, 0, sha256_of(model_copy), "grouped CV macro-F1", "runs code from the file")
+    assert_clean(
+        result, 0, sha256_of(model_copy), "grouped CV, mean of per-fold macro-F1", "runs code from the file"
+    )
     assert other_key.stat().st_mode & 0o777 == 0o600 and len(other_key.read_bytes()) == 32
     assert load_model_file(model_copy).metadata["sha256"] == sha256_of(model_copy)
     third_key = other_key.with_name("third.key")
@@ -201,7 +203,7 @@ def test_info_reads_only_the_sidecar(model_copy, monkeypatch):
     ):
         monkeypatch.setattr(module, name, refuse)
     result = invoke("info", model_copy)
-    assert_clean(result, 0, "grouped CV macro-F1")
+    assert_clean(result, 0, "grouped CV, mean of per-fold macro-F1")
     assert "warning" not in result.output
 
 

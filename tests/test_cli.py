@@ -76,4 +76,4 @@ def test_train_with_no_labels_says_so(tmp_path):
 def test_info_shows_scores(model_path):
     result = runner.invoke(app, ["info", str(model_path)])
     assert result.exit_code == 0
-    assert "grouped CV macro-F1" in result.output
+    assert "grouped CV, mean of per-fold macro-F1" in result.output

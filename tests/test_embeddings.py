@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 import framing
 from framing.cli import app
 from framing.errors import FeatureError
-from framing.experiment.explain import contributions
+from framing.experiment.explain import contrast
 from framing.model import embeddings
 from framing.model import pipeline as model
 from framing.model.embeddings import SentenceEmbedding, StaticEmbedding
@@ -194,8 +194,10 @@ def test_train_and_predict_with_ngrams_and_static_embeddings(
     predictions = framing.predict(TEXTS, model="out.joblib")
     assert [p.label in framing.LABELS for p in predictions] == [True] * 4
     # Explanations sum the embedding dimensions into one entry, like character n-grams.
-    explained = contributions(loaded.pipeline, TEXTS, [p.label for p in predictions], top=50)
-    features = {entry["feature"] for entry in chain.from_iterable(explained)}
+    labels = [p.label for p in predictions]
+    others = [next(label for label in framing.LABELS if label != p) for p in labels]
+    explained = contrast(loaded.pipeline, TEXTS, labels, others, top=50)
+    features = {entry["feature"] for e in explained for entry in chain(e["for"], e["against"])}
     assert "static (all dimensions)" in features
     assert not any(feature.isdigit() for feature in features)
 

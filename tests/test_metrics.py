@@ -107,3 +107,32 @@ def test_expected_calibration_error():
     assert top["confidence"] == pytest.approx(0.975)
     assert report["bins"][5]["count"] == 2
     assert report["ece"]["low"] <= report["ece"]["value"] <= report["ece"]["high"]
+
+
+def test_log_loss_and_brier_of_model_and_prior_by_hand():
+    from framing.experiment.metrics import probability_report, unit_losses
+
+    gold = ["none", "resource"]
+    model = np.array([[0.0, 0.0, 0.2, 0.8], [0.0, 0.0, 0.5, 0.5]])
+    prior = np.full((2, 4), 0.25)
+    losses = unit_losses(model, gold)
+    assert losses["log_loss"] == pytest.approx([-np.log(0.8), -np.log(0.5)])
+    assert losses["brier"] == pytest.approx([0.04 + 0.04, 0.25 + 0.25])
+    report = probability_report(model, prior, gold, ["d1", "d2"], n_resamples=200)
+    assert report["log_loss"]["model"]["value"] == pytest.approx((-np.log(0.8) - np.log(0.5)) / 2)
+    assert report["log_loss"]["prior"]["value"] == pytest.approx(np.log(4))
+    assert report["brier"]["prior"]["value"] == pytest.approx(0.75)  # 0.75^2 + 3 * 0.25^2
+    difference = report["brier"]["model_minus_prior"]
+    assert difference["value"] == pytest.approx((0.08 + 0.5) / 2 - 0.75)
+    assert difference["low"] <= difference["value"] <= difference["high"] < 0
+
+
+def test_precision_recall_curves_per_label_present():
+    from framing.experiment.metrics import precision_recall_curves
+
+    probabilities = np.array([[0.7, 0.1, 0.1, 0.1], [0.6, 0.2, 0.1, 0.1], [0.1, 0.1, 0.1, 0.7]])
+    curves = precision_recall_curves(probabilities, ["individual-blame", "none", "none"])
+    assert set(curves) == {"individual-blame", "none"}  # a label without gold units has no curve
+    assert curves["individual-blame"]["average_precision"] == pytest.approx(1.0)
+    assert curves["none"]["average_precision"] == pytest.approx((1 / 1 + 2 / 3) / 2)
+    assert curves["none"]["prevalence"] == pytest.approx(2 / 3)

@@ -20,6 +20,8 @@ def test_trained_model_metadata(model_path):
     assert metadata["sha256"] == sha256_of(model_path)
     assert len(metadata["cv"]["macro_f1_folds"]) == 5
     assert 0.0 <= metadata["cv"]["macro_f1_mean"] <= 1.0
+    assert metadata["cv"]["scoring"] == "mean of per-fold macro-F1"
+    assert "pooled out-of-fold macro-F1" in metadata["cv"]["note"]
     assert {"scikit-learn", "spacy", "joblib"} <= metadata["libraries"].keys()
     assert len(metadata["hmac"]) == 64
 

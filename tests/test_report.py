@@ -46,7 +46,8 @@ def test_unit_text_is_never_markup(evaluation):
 def test_html_is_self_contained(evaluation):
     page = evaluation.files["html"].read_text(encoding="utf-8")
     images = re.findall(r'<img src="([^"]+)"', page)
-    assert len(images) == 4 + 3  # cv: confusion, F1, reliability, learning curve; test: three
+    # cv: confusion, F1, precision-recall, reliability, learning curve; test: all but the learning curve
+    assert len(images) == 5 + 4
     assert all(src.startswith("data:image/png;base64,") for src in images)
     assert not re.search(r'(src|href)="(https?:|//|file:)', page)
     for anchor in SECTIONS:
@@ -73,10 +74,39 @@ def test_html_report_renders_in_chromium(evaluation, browser, tmp_path):
         assert page.locator(f"#{anchor}").first.is_visible()
         assert title in page.locator(f"#{anchor}").first.inner_text()
     widths = page.eval_on_selector_all("img", "images => images.map(i => i.complete && i.naturalWidth)")
-    assert len(widths) == 7 and all(width > 100 for width in widths)
+    assert len(widths) == 9 and all(width > 100 for width in widths)
     # The test file's six units are all shown as mistakes or correct predictions: as text.
     assert MARKUP in page.locator("#test-failures").inner_text()
     screenshot = tmp_path / "report.png"
     page.screenshot(path=screenshot)
     assert screenshot.read_bytes().startswith(b"\x89PNG")
     page.close()
+
+
+def test_each_macro_f1_is_named_pooled_or_mean_of_folds(evaluation):
+    markdown = evaluation.files["markdown"].read_text(encoding="utf-8")
+    assert "macro-F1 (pooled out-of-fold" in markdown
+    folds = evaluation.metrics["protocols"]["cv"]["folds"]
+    fold_mean = sum(f["macro_f1"] for f in folds) / len(folds)
+    assert f"Mean of per-fold macro-F1: {fold_mean:.2f}" in markdown
+    assert "| macro-F1 of the fold |" in markdown
+
+
+def test_examples_show_contrastive_explanations(evaluation):
+    markdown = evaluation.files["markdown"].read_text(encoding="utf-8")
+    assert "| predicted rather than gold: why |" in markdown
+    assert "| predicted rather than runner-up: why |" in markdown
+    mistake = evaluation.metrics["protocols"]["cv"]["errors"]["confident_mistakes"][0]["explanation"]
+    assert f"vs {mistake['versus']}: for: " in markdown
+    assert f"intercept {mistake['intercept']:+.2f}" in markdown
+
+
+def test_report_shows_ceiling_probabilities_and_precision_recall(evaluation):
+    markdown = evaluation.files["markdown"].read_text(encoding="utf-8")
+    # The fixture's labels folder holds only gold.jsonl.
+    assert "Ceiling: no annotators' agreement to compare with (no annotator files in " in markdown
+    assert "| score (lower is better) | model | prior (training label shares) | model − prior |" in markdown
+    assert "| log loss | " in markdown and "| Brier score | " in markdown
+    assert "(figures/cv-precision-recall.png)" in markdown and "Average precision: " in markdown
+    assert "Why the majority baseline's kappa can be below 0" in markdown
+    assert evaluation.files["cv-precision-recall"].exists()

@@ -207,7 +207,7 @@ def print_model_summary(metadata: dict) -> None:
     """Print training data counts and cross-validated scores of a model."""
     cv = metadata["cv"]
     score = f"{cv['macro_f1_mean']:.3f} ± {cv['macro_f1_std']:.3f}"
-    table = Table(title=f"{metadata['model_id']}: grouped CV macro-F1 {score}")
+    table = Table(title=f"{metadata['model_id']}: grouped CV, mean of per-fold macro-F1 {score}")
     table.add_column("label")
     table.add_column("training units", justify="right")
     for label in LABELS:
@@ -498,6 +498,14 @@ def evaluate(
                     f"macro-F1, model − {name}: {estimate_text(difference, '+', compact=True)}: "
                     f"{verdict(difference, name)}."
                 )
+        if "share_error" in protocol:
+            shares = protocol["share_error"]
+            best = shares["summary"][shares["best_method"]]
+            console.print(
+                f"frame shares: trust {shares['best_method']} ({best['name']}), total variation from the "
+                f"true shares {best['mean_total_variation']:.3f} on average over {shares['parts']} held-out "
+                f"part(s), at most {best['max_total_variation']:.3f}."
+            )
     console.print(f"95% bootstrap intervals in brackets, resampling documents. Report: {files['html']}")
 
 

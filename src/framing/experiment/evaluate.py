@@ -12,16 +12,51 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from framing import __version__
 from framing.codebook import CODEBOOK_VERSION
-from framing.experiment.analysis import CURVE_SEEDS, analyse, learning_curve
+from framing.errors import FramingError
+from framing.experiment.analysis import CURVE_SEEDS, analyse, external_set_checks, learning_curve
 from framing.experiment.explain import top_features
 from framing.experiment.metrics import N_RESAMPLES
 from framing.experiment.protocols import cross_validated, external_test, outer_splits
+from framing.experiment.shares import share_errors
+from framing.labels.agreement import agreement_of_files
 from framing.labels.dataset import LabelledData, load_training_sets, read_test_set
+from framing.labels.store import annotator_files
 from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.pipeline import SEED, feature_set, hyper_parameters
 from framing.model.predict import load_model
+from framing.profile.shares import Reference
+
+
+def annotator_ceiling(labels_dir: str | Path) -> dict[str, Any]:
+    """The annotators' agreement in ``labels_dir``: how well a model trained on their labels could do.
+
+    Cohen's kappa per pair and Krippendorff's alpha with their 95% intervals
+    (:func:`framing.labels.agreement.agreement_of_files`); ``{"available":
+    False, "reason"}`` without two annotator files sharing units.
+    """
+    files = annotator_files(labels_dir)
+    if not files:
+        return {"available": False, "reason": f"no annotator files in {labels_dir}"}
+    try:
+        found = agreement_of_files(files)
+    except FramingError as exc:
+        return {"available": False, "reason": str(exc)}
+    return {
+        "available": True,
+        "files": [str(path) for path in files],
+        "annotators": found.annotators,
+        "units": found.units,
+        "raw_agreement": found.raw_agreement,
+        "kappa": {
+            pair: {"value": kappa, "interval": found.kappa_interval[pair], "n": found.pair_units[pair]}
+            for pair, kappa in found.cohen_kappa.items()
+        },
+        "alpha": {"value": found.krippendorff_alpha, "interval": found.alpha_interval, "n": found.units},
+    }
 
 
 def evaluate(
@@ -55,6 +90,10 @@ def evaluate(
     features = feature_set(model.pipeline)
     folds = outer_splits(data, seed)
     predictions, fold_info = cross_validated(data, folds, extra, seed, spacy_model, n_jobs, features)
+    references = [
+        Reference.from_pipeline(pipeline, data.subset(train).labels, data.subset(train).groups)
+        for pipeline, (train, _) in zip(predictions.explainers, folds, strict=True)
+    ]
     n_sources = len(set(data.sources))
     split = (
         f"leave-one-source-out ({n_sources} sources)"
@@ -81,7 +120,7 @@ def evaluate(
         **analyse(predictions, n_resamples, seed),
         "folds": fold_info,
         "learning_curve": learning_curve(
-            model.pipeline,
+            predictions.explainers,
             data,
             folds,
             predictions.baselines,
@@ -90,10 +129,29 @@ def evaluate(
             seed=seed,
             n_jobs=n_jobs,
         ),
-        "explanations": "Features that pushed each prediction come from the outer-fold model that made it.",
+        "explanations": "Each explanation comes from the outer-fold model that made the prediction.",
+        "share_error": {
+            "description": (
+                "For each outer fold, the gold label shares of its held-out units against each share "
+                "method's estimate from their held-out probabilities; the corrections use the out-of-fold "
+                "predictions that the fold's model kept for its real training units, as `framing profile` "
+                "would with that model."
+            ),
+            **share_errors(predictions.probabilities, data.labels, [test for _, test in folds], references),
+        },
     }
     protocols = {"cv": cv}
+    warnings = [f"Damaged label line skipped: {problem}" for problem in data.problems]
     if test is not None:
+        training = LabelledData.concat([data, *extras])
+        checks = external_set_checks(test, data, training)
+        test_predictions = external_test(model, test, training, data)
+        test_reference = Reference.from_metadata(metadata)
+        if checks["overlap"]["units"]:
+            warnings.append(
+                f"{checks['overlap']['units']} of the {len(test)} units of the test set {test.source} have "
+                "the same text as a training unit: the model saw them, so its test scores are optimistic."
+            )
         has_documents = any(g != u for g, u in zip(test.groups, test.unit_ids, strict=True))
         protocols["test"] = {
             "name": "external test set",
@@ -108,10 +166,22 @@ def evaluate(
                 "confidence": 0.95,
                 "seed": seed,
             },
-            **analyse(external_test(model, test, LabelledData.concat([data, *extras])), n_resamples, seed),
-            "explanations": "Features that pushed each prediction come from the trained model.",
+            **analyse(test_predictions, n_resamples, seed),
+            **checks,
+            "explanations": "Each explanation comes from the trained model.",
+            "share_error": {
+                "description": (
+                    "The gold label shares of the test set against each share method's estimate from the "
+                    "trained model's probabilities, corrected with the out-of-fold predictions stored in "
+                    "the model's metadata"
+                    + ("" if test_reference is not None else " (none stored: retrain to score acc and pacc)")
+                    + "."
+                ),
+                **share_errors(
+                    test_predictions.probabilities, test.labels, [np.arange(len(test))], [test_reference]
+                ),
+            },
         }
-    warnings = [f"Damaged label line skipped: {problem}" for problem in data.problems]
     if metadata.get("training_data_sha256") != LabelledData.concat([data, *extras]).sha256():
         warnings.append(
             f"The model {metadata['model_id']} was trained on other labels than the ones evaluated here "
@@ -143,6 +213,7 @@ def evaluate(
         },
         "data": data.describe(),
         "extra_data": [part.describe() for part in extras],
+        "ceiling": annotator_ceiling(labels_dir),
         "top_features": top_features(model.pipeline),
         "protocols": protocols,
     }

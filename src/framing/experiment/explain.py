@@ -1,16 +1,20 @@
-"""Which features pushed a prediction: weights of the linear model inside a fitted pipeline.
+"""Why a prediction: contrastive contributions of the linear model inside a fitted pipeline.
 
 The pipeline is ``lemmas -> features (words, chars, lexicon) -> classifier``,
 the classifier a temperature-scaled logistic regression fitted with
-``ensemble=False``, so one linear model holds all the weights. A feature's
-contribution to a unit's predicted label is its value for the unit times the
-label's coefficient; temperature scaling divides every score by the same
-number and leaves the ranking unchanged.
+``ensemble=False``, so one linear model holds all the weights. A prediction
+is explained against one other label (the gold label of a mistake, the
+runner-up of a correct prediction): the logit difference between the two,
+``x · (w[predicted] − w[other]) + (b[predicted] − b[other])``, splits exactly
+into one contribution per feature plus the intercept difference.
+Temperature scaling divides every logit by the same number and changes no
+sign or ranking.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from sklearn.pipeline import Pipeline
@@ -18,20 +22,37 @@ from sklearn.pipeline import Pipeline
 from framing.codebook import LABELS
 
 
-def linear_weights(pipeline: Pipeline) -> tuple[np.ndarray, np.ndarray]:
-    """Feature names and the coefficient matrix, one row per label in ``LABELS`` order (zeros if unseen)."""
+def linear_model(pipeline: Pipeline) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Feature names, coefficients and intercepts, one row per label in ``LABELS`` order (zeros if unseen).
+
+    A binary logistic regression keeps one row ``w`` for its second class; it
+    becomes the rows ``-w/2`` and ``w/2`` (likewise the intercept), whose
+    softmax gives the same probabilities, so that differences are log-odds.
+    """
     linear = pipeline.named_steps["classifier"].estimator_
     names = pipeline.named_steps["features"].get_feature_names_out()
-    coefficients = linear.coef_
-    if coefficients.shape[0] == 1:  # binary: one row, for the second class
-        coefficients = np.vstack([-coefficients, coefficients])
+    coefficients, intercepts = linear.coef_, np.atleast_1d(linear.intercept_)
+    if coefficients.shape[0] == 1:
+        coefficients = np.vstack([-coefficients, coefficients]) / 2
+        intercepts = np.array([-intercepts[0], intercepts[0]]) / 2
     by_label = np.zeros((len(LABELS), coefficients.shape[1]))
-    for row, label in zip(coefficients, linear.classes_, strict=True):
+    intercept = np.zeros(len(LABELS))
+    for row, bias, label in zip(coefficients, intercepts, linear.classes_, strict=True):
         by_label[LABELS.index(label)] = row
-    return names, by_label
+        intercept[LABELS.index(label)] = bias
+    return names, by_label, intercept
+
+
+def linear_weights(pipeline: Pipeline) -> tuple[np.ndarray, np.ndarray]:
+    """Feature names and the coefficient matrix of :func:`linear_model`."""
+    names, weights, _ = linear_model(pipeline)
+    return names, weights
 
 
 _UNITS = {"chars": "n-grams", "static": "dimensions", "sentence": "dimensions"}
+SUMMED = ("chars", "static", "sentence")
+"""Feature parts whose single features say little (a character n-gram, an embedding dimension): each
+part enters an explanation as one entry, its total contribution."""
 
 
 def describe(name: str, weight: float) -> dict[str, object]:
@@ -40,41 +61,65 @@ def describe(name: str, weight: float) -> dict[str, object]:
     return {"part": part, "feature": feature, "weight": round(float(weight), 4)}
 
 
-def contributions(
+def contrast(
     pipeline: Pipeline,
     texts: Sequence[str],
-    labels: Sequence[str],
+    predicted: Sequence[str],
+    others: Sequence[str],
     top: int = 5,
-    summed: tuple[str, ...] = ("chars", "static", "sentence"),
-) -> list[list[dict[str, object]]]:
-    """For each text, the ``top`` features that pushed it most towards its label in ``labels``.
+    summed: tuple[str, ...] = SUMMED,
+    smallest: float = 0.005,
+) -> list[dict[str, Any]]:
+    """For each text, what separates its ``predicted`` label from its label in ``others``.
 
-    A single character n-gram or embedding dimension says little, so the
-    features of each part in ``summed`` enter the ranking as one entry: their
-    total contribution.
+    Each feature contributes its value times ``w[predicted] − w[other]``; the
+    parts in ``summed`` count as one entry each. Returns per text
+    ``{"versus", "logit_difference", "intercept", "for", "against", "rest"}``:
+    ``for`` holds the ``top`` largest positive contributions (towards the
+    predicted label), ``against`` the ``top`` most negative ones, ``rest`` the
+    sum of the contributions not listed. Contributions smaller than
+    ``smallest`` in absolute value (nothing, at two decimals) are never
+    listed, and ``sum(for) + sum(against) + rest + intercept`` is the
+    logit difference (before temperature scaling).
     """
-    if not texts:
+    if not len(texts):
         return []
-    names, weights = linear_weights(pipeline)
+    names, weights, intercepts = linear_model(pipeline)
     parts = np.array([name.partition("__")[0] for name in names])
     single = ~np.isin(parts, summed)
     values = pipeline[:-1].transform(list(texts))
     values = values.toarray() if hasattr(values, "toarray") else np.asarray(values)
-    pushed = values * weights[[LABELS.index(label) for label in labels]]
+    first = [LABELS.index(label) for label in predicted]
+    second = [LABELS.index(label) for label in others]
+    pushed = values * (weights[first] - weights[second])
     result = []
-    for row in pushed:
-        entries = [describe(names[j], row[j]) for j in np.flatnonzero(single & (row > 0))]
-        entries += [
-            {
-                "part": part,
-                "feature": f"{part} (all {_UNITS.get(part, 'features')})",
-                "weight": round(float(total), 4),
-            }
-            for part in summed
-            if (total := row[parts == part].sum()) > 0
+    for row, a, b, other in zip(pushed, first, second, others, strict=True):
+        entries = [
+            (float(row[j]), *names[j].partition("__")[::2]) for j in np.flatnonzero(single & (row != 0))
         ]
-        result.append(sorted(entries, key=lambda entry: -entry["weight"])[:top])
+        entries += [
+            (float(total), part, f"{part} (all {_UNITS.get(part, 'features')})")
+            for part in summed
+            if (total := row[parts == part].sum()) != 0
+        ]
+        positive = sorted((e for e in entries if e[0] >= smallest), key=lambda e: -e[0])[:top]
+        negative = sorted((e for e in entries if e[0] <= -smallest), key=lambda e: e[0])[:top]
+        listed = sum(e[0] for e in positive + negative)
+        result.append(
+            {
+                "versus": other,
+                "logit_difference": float(row.sum() + intercepts[a] - intercepts[b]),
+                "intercept": float(intercepts[a] - intercepts[b]),
+                "for": [_entry(*e) for e in positive],
+                "against": [_entry(*e) for e in negative],
+                "rest": float(row.sum() - listed),
+            }
+        )
     return result
+
+
+def _entry(contribution: float, part: str, feature: str) -> dict[str, object]:
+    return {"part": part, "feature": feature, "contribution": contribution}
 
 
 def top_features(

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import confusion_matrix
+from sklearn.metrics import average_precision_score, confusion_matrix, precision_recall_curve
 
 from framing.codebook import LABELS
 
@@ -221,3 +221,73 @@ def _ece(sums: np.ndarray) -> np.ndarray:
     """ECE of per-bin (count, summed confidence, summed hits), shape (..., bins, 3)."""
     count, confidence, hits = sums[..., 0], sums[..., 1], sums[..., 2]
     return np.abs(hits - confidence).sum(axis=-1) / count.sum(axis=-1)
+
+
+PROBABILITY_FLOOR = 1e-15
+"""Probabilities are clipped here before the log, as scikit-learn's ``log_loss`` used to."""
+
+
+def unit_losses(probabilities: np.ndarray, gold: Sequence[str]) -> dict[str, np.ndarray]:
+    """Per unit: log loss (``-log p[gold]``) and Brier score (``sum_k (p_k - [k = gold])^2``, 0 to 2).
+
+    >>> losses = unit_losses(np.array([[0.5, 0.5, 0, 0]]), [LABELS[0]])
+    >>> round(float(losses["log_loss"][0]), 3), float(losses["brier"][0])
+    (0.693, 0.5)
+    """
+    probabilities = np.asarray(probabilities, dtype=float)
+    truth = np.eye(len(LABELS))[[LABELS.index(label) for label in gold]]
+    chosen = np.clip((probabilities * truth).sum(axis=1), PROBABILITY_FLOOR, None)
+    return {"log_loss": -np.log(chosen), "brier": ((probabilities - truth) ** 2).sum(axis=1)}
+
+
+def probability_report(
+    probabilities: np.ndarray,
+    prior: np.ndarray,
+    gold: Sequence[str],
+    groups: Sequence[str],
+    n_resamples: int = N_RESAMPLES,
+    seed: int = 0,
+    confidence: float = CONFIDENCE,
+) -> dict[str, dict[str, Any]]:
+    """Mean log loss and Brier score of the model's probabilities and of ``prior``, and their difference.
+
+    ``prior`` holds per unit the probabilities a model knowing only the
+    training label shares would give. Intervals resample documents, paired
+    for the difference (negative: the model is better).
+    """
+    names, group_of = np.unique(np.asarray(groups, dtype=str), return_inverse=True)
+    weights = resample_weights(len(names), n_resamples, seed)
+    counts = np.bincount(group_of, minlength=len(names)).astype(float)
+    model, reference = unit_losses(probabilities, gold), unit_losses(prior, gold)
+    report = {}
+    for score in ("log_loss", "brier"):
+        values = {"model": model[score], "prior": reference[score]}
+        values["model_minus_prior"] = values["model"] - values["prior"]
+        report[score] = {}
+        for name, per_unit in values.items():
+            sums = np.bincount(group_of, weights=per_unit, minlength=len(names))
+            report[score][name] = estimate(
+                float(per_unit.mean()), (weights @ sums) / (weights @ counts), confidence
+            )
+    return report
+
+
+def precision_recall_curves(probabilities: np.ndarray, gold: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """One-vs-rest precision-recall curve and average precision of each label present in ``gold``.
+
+    The chance level of a label's curve is its share of the units (``prevalence``).
+    """
+    gold = np.asarray(gold)
+    curves = {}
+    for k, label in enumerate(LABELS):
+        positive = gold == label
+        if not positive.any():
+            continue
+        precision, recall, _ = precision_recall_curve(positive, probabilities[:, k])
+        curves[label] = {
+            "average_precision": float(average_precision_score(positive, probabilities[:, k])),
+            "prevalence": float(positive.mean()),
+            "precision": np.round(precision, 4).tolist(),
+            "recall": np.round(recall, 4).tolist(),
+        }
+    return curves

@@ -39,7 +39,9 @@ Split = tuple[np.ndarray, np.ndarray]
 class Predictions:
     """One protocol's predictions for ``data``: model probabilities and baseline labels.
 
-    ``explainers[fold_of[i]]`` is the fitted pipeline that predicted unit ``i``.
+    ``explainers[fold_of[i]]`` is the fitted pipeline that predicted unit ``i``;
+    ``prior[i]`` the label shares of the real-text labels it was trained on
+    (see :func:`prior_shares`), a reference for the probabilities.
     """
 
     data: LabelledData
@@ -47,6 +49,7 @@ class Predictions:
     baselines: dict[str, list[str]]
     explainers: list[Pipeline]
     fold_of: np.ndarray
+    prior: np.ndarray
 
     @property
     def predicted(self) -> list[str]:
@@ -60,6 +63,16 @@ def probabilities_in_label_order(probabilities: np.ndarray, classes: Sequence[st
     for column, label in enumerate(classes):
         result[:, LABELS.index(label)] = probabilities[:, column]
     return result
+
+
+def prior_shares(labels: Sequence[str]) -> np.ndarray:
+    """Label shares of ``labels`` in ``LABELS`` order, add-one smoothed so that no label gets 0.
+
+    >>> prior_shares(["none", "none"]).round(3).tolist()
+    [0.167, 0.167, 0.167, 0.5]
+    """
+    counts = Counter(labels)
+    return np.array([(counts[label] + 1) / (len(labels) + len(LABELS)) for label in LABELS])
 
 
 def lexicon_labels(texts: Sequence[str], spacy_model: str = DEFAULT_PIPELINE) -> list[str]:
@@ -160,15 +173,22 @@ def cross_validated(
         baselines["seed_only"] = [LABELS[k] for k in alone.argmax(axis=1)]
     baselines["lexicon"] = lexicon_labels(data.texts, spacy_model)
     majority = np.empty(len(data), dtype=object)
+    prior = np.zeros_like(probabilities)
     for train, test in folds:
         training_labels = [data.labels[k] for k in train] + (extra.labels if extra is not None else [])
         majority[test] = Counter(training_labels).most_common(1)[0][0]
+        prior[test] = prior_shares([data.labels[k] for k in train])
     baselines["majority"] = list(majority)
-    return Predictions(data, probabilities, baselines, pipelines, fold_of), info
+    return Predictions(data, probabilities, baselines, pipelines, fold_of, prior), info
 
 
-def external_test(model: FramingModel, test: LabelledData, training: LabelledData) -> Predictions:
-    """Score ``test`` with the trained model; the majority baseline is fitted on ``training``."""
+def external_test(
+    model: FramingModel, test: LabelledData, training: LabelledData, main: LabelledData | None = None
+) -> Predictions:
+    """Score ``test`` with the trained model; the majority baseline is fitted on ``training``.
+
+    The prior is the label shares of ``main``, the real-text part of ``training`` (default: all of it).
+    """
     pipeline = model.pipeline
     probabilities = probabilities_in_label_order(pipeline.predict_proba(test.texts), pipeline.classes_)
     majority = DummyClassifier(strategy="most_frequent").fit(training.texts, training.labels)
@@ -176,4 +196,5 @@ def external_test(model: FramingModel, test: LabelledData, training: LabelledDat
         "lexicon": lexicon_labels(test.texts, model.metadata.get("spacy_model", DEFAULT_PIPELINE)),
         "majority": list(majority.predict(test.texts)),
     }
-    return Predictions(test, probabilities, baselines, [pipeline], np.zeros(len(test), dtype=int))
+    prior = np.tile(prior_shares((training if main is None else main).labels), (len(test), 1))
+    return Predictions(test, probabilities, baselines, [pipeline], np.zeros(len(test), dtype=int), prior)

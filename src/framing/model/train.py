@@ -92,13 +92,16 @@ def _metadata(
         "label_problems": data.problems,
         "cv": {
             "protocol": f"{search.n_splits_}-fold StratifiedGroupKFold by source, seed {seed}",
-            "scoring": "macro-F1 (mean over folds)",
+            "scoring": "mean of per-fold macro-F1",
             "best_params": hyper_parameters(pipeline),
             "macro_f1_mean": float(results["mean_test_score"][best]),
             "macro_f1_std": float(results["std_test_score"][best]),
             "macro_f1_folds": fold_scores,
-            "note": "Mean over folds of the configuration selected on these same folds, with written and "
-            "real units mixed in the test folds: optimistic, for model selection only. `make evaluate` "
-            "reports nested estimates on real units only.",
+            "note": "Mean of per-fold macro-F1 of the configuration selected on these same folds, with "
+            "written and real units mixed in the test folds: optimistic because the configuration was "
+            "chosen on these folds, and for model selection only. `make evaluate` reports nested "
+            "estimates on real units only; its headline is the pooled out-of-fold macro-F1 (one "
+            "macro-F1 over all held-out units), which can differ from a mean of per-fold macro-F1 "
+            "either way.",
         },
     }

@@ -25,7 +25,8 @@ def read_learning_curve(points: list[dict[str, Any]], weakest: str) -> str:
 
     (total, total_margin), (recent, recent_margin) = gain(first), gain(before)
     trend = (
-        f"Mean macro-F1 on held-out documents went from {points[0]['macro_f1']:.2f} with about "
+        "The mean of per-fold macro-F1 on held-out documents went from "
+        f"{points[0]['macro_f1']:.2f} with about "
         f"{points[0]['training_labels']:.0f} training labels to {points[-1]['macro_f1']:.2f} with "
         f"{points[-1]['training_labels']:.0f}: a gain of {total:+.2f} (± {total_margin:.2f}, two standard "
         f"errors over the folds), of which the last step brought {recent:+.2f} (± {recent_margin:.2f})."

@@ -17,6 +17,8 @@ from framing.codebook import LABELS
 from framing.experiment.metrics import SYSTEMS
 
 COLOURS = {"model": "#1f5fa8", "lexicon": "#d9822b", "majority": "#8a8a8a"}
+LABEL_COLOURS = ("#c0392b", "#1f5fa8", "#2e8b57", "#8a8a8a")
+"""One colour per label, in ``LABELS`` order."""
 DPI = 110
 
 
@@ -71,15 +73,19 @@ def f1_figure(systems: dict[str, Any], path: Path) -> Path:
 
 
 def learning_curve_figure(curve: dict[str, Any], path: Path) -> Path:
-    """Macro-F1 on held-out documents against the number of training labels, one faint line per seed."""
+    """Mean of per-fold macro-F1 against the number of training labels, one faint line per seed."""
     points = curve["points"]
     x = np.array([p["training_labels"] for p in points])
     mean = np.array([p["macro_f1"] for p in points])
-    spread = np.array([p["sd_between_folds"] for p in points])
     figure = Figure(figsize=(7, 4.2), layout="constrained")
     ax = figure.subplots()
     ax.fill_between(
-        x, mean - spread, mean + spread, color=COLOURS["model"], alpha=0.15, label="±1 sd between folds"
+        x,
+        [p["low"] for p in points],
+        [p["high"] for p in points],
+        color=COLOURS["model"],
+        alpha=0.15,
+        label="95% t interval (seeds × folds)",
     )
     for s in range(curve["seeds"]):
         seed_line = [p["per_seed"][s] if s < len(p["per_seed"]) else p["per_seed"][0] for p in points]
@@ -89,12 +95,37 @@ def learning_curve_figure(curve: dict[str, Any], path: Path) -> Path:
         ax.axhline(value, ls="--", color=COLOURS.get(name), label=SYSTEMS.get(name, name))
     ax.set(
         xlabel="training labels",
-        ylabel="macro-F1 on held-out documents",
+        ylabel="mean of per-fold macro-F1",
         ylim=(0, 1),
         title="Would more labels help?",
     )
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize="small")
+    return _save(figure, path)
+
+
+def precision_recall_figure(curves: dict[str, Any], path: Path) -> Path:
+    """A precision-recall curve per label (one against the rest), with average precision and chance level."""
+    figure = Figure(figsize=(7, 5), layout="constrained")
+    ax = figure.subplots()
+    for colour, (label, curve) in zip(LABEL_COLOURS, curves.items(), strict=False):
+        ax.step(
+            curve["recall"],
+            curve["precision"],
+            where="post",
+            color=colour,
+            label=f"{label} (AP {curve['average_precision']:.2f})",
+        )
+        ax.axhline(curve["prevalence"], ls=":", lw=1, color=colour)
+    ax.set(
+        xlim=(0, 1),
+        ylim=(0, 1.02),
+        xlabel="recall",
+        ylabel="precision",
+        title="Precision-recall per label (dotted: chance, the label's share)",
+    )
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left", fontsize="small")
     return _save(figure, path)
 
 
@@ -145,6 +176,9 @@ def draw_figures(metrics: dict[str, Any], directory: Path) -> dict[str, Path]:
             model["confusion_matrix"], folder / f"{key}-confusion.png"
         )
         paths[f"{key}-f1"] = f1_figure(protocol["systems"], folder / f"{key}-f1.png")
+        paths[f"{key}-precision-recall"] = precision_recall_figure(
+            protocol["precision_recall"], folder / f"{key}-precision-recall.png"
+        )
         paths[f"{key}-reliability"] = reliability_figure(
             protocol["calibration"], folder / f"{key}-reliability.png"
         )
