@@ -281,21 +281,42 @@ def trust(
     )
 
 
-def read_input_texts(source: Path | None, text_column: str) -> Iterator[str]:
-    """Texts from a file or standard input: one per line, or JSONL/CSV with a text column.
+def read_input_records(
+    source: Path | None, text_column: str, keep: list[str] | None = None
+) -> Iterator[tuple[str, dict]]:
+    """``(text, kept fields)`` from a file or standard input: one text per line, or a table's text column.
 
-    A value that is not a string (null, a number, a list) is an error naming its
-    line, as ``framing.predict`` raises TypeError naming its position.
+    See :func:`framing.corpus.tables.input_records`; standard input has no kept fields.
     """
-    from framing.corpus.tables import input_texts
+    from framing.corpus.tables import input_records
     from framing.files import decode_lines
 
     if source is None or str(source) == "-":
-        yield from (line.rstrip("\r\n") for _, line in decode_lines(sys.stdin.buffer, "<stdin>"))
+        yield from ((line.rstrip("\r\n"), {}) for _, line in decode_lines(sys.stdin.buffer, "<stdin>"))
     elif not source.is_file():
         raise FramingError(f"{source}: no such file.")
     else:
-        yield from input_texts(source, text_column)
+        yield from input_records(source, text_column, keep=keep or ())
+
+
+def _keep(values: list[str]) -> list[str]:
+    from framing.model.predict import OUTPUT_FIELDS
+
+    clashing = [value for value in values if value in OUTPUT_FIELDS]
+    if clashing:
+        raise typer.BadParameter(f"{', '.join(clashing)}: every output line has it already.")
+    return values
+
+
+KeepOption = Annotated[
+    list[str],
+    typer.Option(
+        "--keep",
+        callback=_keep,
+        help="Also copy this column of each input row to its output line (repeatable). id, unit_id, "
+        "doc_id, kind and meta are copied whenever the input has them.",
+    ),
+]
 
 
 @app.command()
@@ -317,14 +338,19 @@ def predict(
         int,
         typer.Option(min=1, help="With --scheduler or --workers: rows (lines) per partition of each file."),
     ] = ROWS_PER_PART,
+    keep: KeepOption = [],  # noqa: B006 - typer reads the default, never mutates it
 ) -> None:
-    """Label texts; write one JSON line per text with its label and probabilities."""
+    """Label texts; write one JSON line per text with its label and probabilities.
+
+    Each line also carries the input row's id, unit_id, doc_id, kind and meta when it has them (and any
+    --keep column), so `framing profile` can read the predictions without predicting again.
+    """
     from framing.files import atomic_write, check_output
-    from framing.model.predict import iter_predict, load_model, prediction_line
+    from framing.model.predict import load_model, prediction_line, with_predictions
 
     if scheduler or workers:
         return _predict_on_cluster(
-            source, output, text_column, model, batch_size, scheduler, workers, partition_rows
+            source, output, text_column, model, batch_size, scheduler, workers, partition_rows, keep
         )
     reading_stdin = source is None or str(source) == "-"
     if output is not None:
@@ -332,7 +358,7 @@ def predict(
     if not reading_stdin and not source.is_file():
         fail(f"{source}: no such file.")
     loaded = run(load_model, model)
-    texts = read_input_texts(source, text_column)
+    records = read_input_records(source, text_column, keep)
     count = 0
     try:  # the output is written to a temporary file, renamed into place only when all went well
         with (
@@ -340,8 +366,8 @@ def predict(
             Progress(console=console, transient=True, disable=output is None) as progress,
         ):
             task = progress.add_task("predicting", total=None)
-            for text, prediction in _with_texts(texts, iter_predict, loaded, batch_size):
-                out.write(prediction_line(text, prediction))
+            for text, fields, prediction in with_predictions(records, loaded, batch_size):
+                out.write(prediction_line(text, prediction, fields))
                 count += 1
                 progress.update(task, completed=count)
     except FramingError as exc:
@@ -350,7 +376,9 @@ def predict(
         console.print(f"{count} predictions written to {output}")
 
 
-def _predict_on_cluster(source, output, text_column, model, batch_size, scheduler, workers, rows) -> None:
+def _predict_on_cluster(
+    source, output, text_column, model, batch_size, scheduler, workers, rows, keep
+) -> None:
     """``framing predict`` on Dask: ``source`` is a file or folder, ``output`` a folder of part files."""
     from framing.model.predict import load_model
     from framing.scale.steps import predict_partitioned
@@ -372,6 +400,7 @@ def _predict_on_cluster(source, output, text_column, model, batch_size, schedule
         text_column=text_column,
         batch_size=batch_size,
         rows_per_part=rows,
+        keep=keep,
     )
     console.print(f"{count} predictions written to {output}/part-*.jsonl")
 
@@ -395,14 +424,6 @@ def _on_cluster(what: str, scheduler: str | None, workers: int | None, step, **o
                 )
 
     return run(on_cluster)
-
-
-def _with_texts(texts, predictor, model, batch_size):
-    """Pair each text with its prediction, streaming."""
-    from itertools import tee
-
-    for_model, for_output = tee(texts)
-    return zip(for_output, predictor(for_model, model, batch_size), strict=True)
 
 
 @app.command()

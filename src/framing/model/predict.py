@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import islice
+from itertools import islice, tee
 from pathlib import Path
-from typing import overload
+from typing import Any, TypeVar, overload
 
 from framing.codebook import LABELS, NONE_LABEL
 from framing.errors import ModelError
@@ -18,6 +18,7 @@ from framing.model.persist import FramingModel, load_model_file
 MODEL_ENV = "FRAMING_MODEL"
 MODEL_FILE = Path("models") / "framing.joblib"
 BATCH_SIZE = 4096
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,14 @@ class Prediction:
         return {"label": self.label, "probabilities": self.probabilities}
 
 
-def prediction_line(text: str, prediction: Prediction) -> str:
-    """One output line of ``framing predict`` (JSON Lines): the text, its label and probabilities."""
-    return json.dumps({"text": text, **prediction.to_dict()}, ensure_ascii=False) + "\n"
+OUTPUT_FIELDS = ("text", "label", "probabilities")
+"""What every output line of ``framing predict`` holds, after any fields kept from its input row."""
+
+
+def prediction_line(text: str, prediction: Prediction, fields: Mapping[str, Any] | None = None) -> str:
+    """One line of ``framing predict`` output (JSON Lines): kept ``fields``, text, label, probabilities."""
+    record = {**(fields or {}), "text": text, **prediction.to_dict()}
+    return json.dumps(record, ensure_ascii=False, default=str) + "\n"
 
 
 EMPTY_PREDICTION = Prediction(NONE_LABEL, {label: float(label == NONE_LABEL) for label in LABELS})
@@ -98,6 +104,18 @@ def iter_predict(
             for i, row, top in zip(filled, probabilities.tolist(), best, strict=True):
                 predictions[i] = Prediction(LABELS[top], dict(zip(LABELS, row, strict=True)))
         yield from predictions
+
+
+def with_predictions(
+    records: Iterable[tuple[str, R]],
+    model: FramingModel | str | Path | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> Iterator[tuple[str, R, Prediction]]:
+    """``(text, extra, prediction)`` for each ``(text, extra)`` record, streamed like :func:`iter_predict`."""
+    for_model, for_output = tee(records)
+    texts = (text for text, _ in for_model)
+    for (text, extra), prediction in zip(for_output, iter_predict(texts, model, batch_size), strict=True):
+        yield text, extra, prediction
 
 
 @overload

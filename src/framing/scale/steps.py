@@ -9,19 +9,18 @@ parts are identical to the single-process output.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from itertools import tee
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from framing.corpus.ingest import IngestReport, find_sources, iter_units
-from framing.corpus.tables import input_texts
+from framing.corpus.tables import input_records
 from framing.corpus.units import write_units
 from framing.files import atomic_write
 from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.persist import FramingModel
-from framing.model.predict import BATCH_SIZE, iter_predict, load_model, prediction_line
+from framing.model.predict import BATCH_SIZE, load_model, prediction_line, with_predictions
 from framing.scale.partitions import (
     FILES_PER_PART,
     ROWS_PER_PART,
@@ -49,24 +48,20 @@ def _no_progress(done: int, total: int) -> None:
 # --------------------------------------------------------------------------- predict
 
 
-def part_texts(part: RowPart, text_column: str = "text") -> Iterator[str]:
-    """The texts of one partition, read as ``framing predict`` reads its input file."""
-    return input_texts(part.path, text_column, part.span)
-
-
 def predict_part(
     part: RowPart,
     model: FramingModel,
     output: Path,
     text_column: str = "text",
     batch_size: int = BATCH_SIZE,
+    keep: Sequence[str] = (),
 ) -> int:
     """Predict one partition into ``output/part-NNNNN.jsonl``; return how many lines were written."""
-    for_model, for_output = tee(part_texts(part, text_column))
     count = 0
     with atomic_write(part_file(output, part.index)) as stream:
-        for text, prediction in zip(for_output, iter_predict(for_model, model, batch_size), strict=True):
-            stream.write(prediction_line(text, prediction))
+        records = input_records(part.path, text_column, part.span, keep)
+        for text, fields, prediction in with_predictions(records, model, batch_size):
+            stream.write(prediction_line(text, prediction, fields))
             count += 1
     return count
 
@@ -80,6 +75,7 @@ def predict_partitioned(
     batch_size: int = BATCH_SIZE,
     rows_per_part: int = ROWS_PER_PART,
     progress: Progress = _no_progress,
+    keep: Sequence[str] = (),
 ) -> int:
     """Label every text of ``source`` (a file or a folder of them) on the cluster; return how many.
 
@@ -99,7 +95,7 @@ def predict_partitioned(
         done += parts[index].rows
         progress(done, total)
 
-    task = partial(predict_part, output=output, text_column=text_column, batch_size=batch_size)
+    task = partial(predict_part, output=output, text_column=text_column, batch_size=batch_size, keep=keep)
     return sum(map_partitions(client, task, parts, shared={"model": model}, on_result=finished))
 
 
