@@ -23,6 +23,10 @@ from framing.errors import FramingError
 from framing.labels.interchange import FORMATS
 from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.pipeline import DEFAULT_FEATURES, FEATURE_SETS
+from framing.profile.bootstrap import DEFAULT_RESAMPLES
+from framing.profile.build import DEFAULT_METHOD
+from framing.profile.groups import PERIODS
+from framing.profile.shares import METHODS
 from framing.scale.partitions import FILES_PER_PART, ROWS_PER_PART
 
 app = typer.Typer(
@@ -424,6 +428,136 @@ def _on_cluster(what: str, scheduler: str | None, workers: int | None, step, **o
                 )
 
     return run(on_cluster)
+
+
+Period = StrEnum("Period", {name: name for name in PERIODS})
+"""Periods of shares over time (:data:`framing.profile.groups.PERIODS`)."""
+Method = StrEnum("Method", {name: name for name in METHODS})
+"""Share estimators (:data:`framing.profile.shares.METHODS`)."""
+DEFAULT_PERIOD, DEFAULT_SHARE_METHOD = Period("month"), Method(DEFAULT_METHOD)
+
+
+@app.command()
+def profile(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="Units (.jsonl/.csv/.parquet from `framing ingest`, or any table with a text column), "
+            "`framing predict` output (its probabilities are used: nothing is predicted), or a folder."
+        ),
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for profile.json, profile.csv and profile.html.")
+    ] = Path("profile"),
+    by: Annotated[
+        list[str],
+        typer.Option(
+            "--by",
+            help="Group by this column, read from the row or else its meta (repeatable), e.g. source, "
+            "doc_id, kind, outlet. None: the whole corpus.",
+        ),
+    ] = [],  # noqa: B006 - typer reads the default, never mutates it
+    date: Annotated[
+        str | None, typer.Option(help="Date column (row or meta) for shares over time, e.g. timestamp.")
+    ] = None,
+    period: Annotated[
+        Period, typer.Option(help="With --date: the period shares are given for.")
+    ] = DEFAULT_PERIOD,
+    method: Annotated[
+        Method,
+        typer.Option(
+            help="Share method to lead with (every method is in profile.json and profile.csv): cc counts "
+            "predicted labels; pcc averages probabilities; acc and pacc correct them for the classifier's "
+            "measured errors."
+        ),
+    ] = DEFAULT_SHARE_METHOD,
+    resamples: Annotated[
+        int, typer.Option(min=10, help="Bootstrap replicates behind each 95% interval.")
+    ] = DEFAULT_RESAMPLES,
+    seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Seed of the bootstrap.")] = 0,
+    text_column: Annotated[str, typer.Option(help="Text column of units to predict.")] = "text",
+    model: Annotated[
+        Path | None, typer.Option(help="Model file (default: $FRAMING_MODEL or models/).")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Units per batch; memory stays flat.")] = 4096,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    partition_rows: Annotated[
+        int, typer.Option(min=1, help="With --scheduler or --workers: rows per partition of each file.")
+    ] = ROWS_PER_PART,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+) -> None:
+    """Frame shares per group (and over time), corrected for classifier error, with 95% intervals."""
+    from framing.corpus.tables import TABLE_SUFFIXES
+    from framing.files import check_output
+    from framing.profile.build import profile_files
+    from framing.profile.write import FILES, write_profile
+    from framing.scale.partitions import prediction_inputs
+
+    for name in FILES:  # an unwritable or clashing output fails now, not after the work
+        run(check_output, output / name, [source])
+    files = [path for path in run(prediction_inputs, source) if path.suffix.lower() in TABLE_SUFFIXES]
+    if not files:
+        fail(f"{source}: no table files ({', '.join(TABLE_SUFFIXES)}) to profile.")
+    loaded, metadata = _model_for(files[0], model, text_column)
+    options = {
+        "by": by,
+        "date": date,
+        "period": period.value,
+        "method": method.value,
+        "resamples": resamples,
+        "seed": seed,
+        "text_column": text_column,
+        "batch_size": batch_size,
+    }
+
+    def build(client=None, progress=None):
+        return profile_files(
+            files,
+            loaded,
+            metadata=metadata,
+            model_path=model,
+            client=client,
+            rows_per_part=partition_rows,
+            progress=progress,
+            **options,
+        )
+
+    if scheduler or workers:
+        result = _on_cluster("profiling", scheduler, workers, build)
+    else:
+        with Progress(console=console, transient=True, disable=quiet) as bar:
+            task = bar.add_task("profiling", total=None)
+            result = run(build, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    paths = run(write_profile, result, output)
+    if quiet:
+        return
+    for warning in result.warnings:
+        console.print(f"[bold yellow]warning:[/] {escape(warning)}")
+    whole = result.groups[0]
+    shares = ", ".join(f"{label} {whole.shares[result.method][label].share:.2f}" for label in LABELS)
+    console.print(
+        f"{result.units} units, {result.documents} documents, {len(result.groups)} groups; all units "
+        f"({result.method}): {shares}. Written: {', '.join(str(p) for p in paths.values())}"
+    )
+
+
+def _model_for(first: Path, model: Path | None, text_column: str):
+    """The loaded model, or ``None`` when the input is `framing predict` output; and the model's metadata.
+
+    A predictions file needs only the model's metadata (its out-of-fold reference), never unpickling.
+    """
+    from framing.corpus.tables import read_rows
+    from framing.model.persist import read_metadata
+    from framing.model.predict import default_model_path, load_model
+
+    first_row = next((row for _, row in run(read_rows, first)), None)
+    if first_row is not None and first_row.get("probabilities") is not None:
+        path = model or default_model_path()
+        metadata = run(read_metadata, path)
+        return None, metadata
+    loaded = run(load_model, model)
+    return loaded, loaded.metadata
 
 
 @app.command()

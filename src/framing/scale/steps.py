@@ -21,6 +21,7 @@ from framing.files import atomic_write
 from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.persist import FramingModel
 from framing.model.predict import BATCH_SIZE, load_model, prediction_line, with_predictions
+from framing.profile.build import Accumulator, Plan, accumulate, file_records
 from framing.scale.partitions import (
     FILES_PER_PART,
     ROWS_PER_PART,
@@ -97,6 +98,45 @@ def predict_partitioned(
 
     task = partial(predict_part, output=output, text_column=text_column, batch_size=batch_size, keep=keep)
     return sum(map_partitions(client, task, parts, shared={"model": model}, on_result=finished))
+
+
+# --------------------------------------------------------------------------- profile
+
+
+def profile_part(part: RowPart, plan: Plan, model: FramingModel | None = None) -> Accumulator:
+    """The per-group replicate totals of one partition (see :mod:`framing.profile.build`)."""
+    return accumulate(file_records(part.path, part.span), plan, model)
+
+
+def profile_partitioned(
+    client: Client,
+    files: list[Path],
+    plan: Plan,
+    model: FramingModel | None = None,
+    rows_per_part: int | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> Accumulator:
+    """The per-group replicate totals of ``files``, partition by partition on the cluster, summed here.
+
+    The totals are exact sums, so they equal a single-process run's whatever the partitioning.
+    """
+    parts = row_parts(files, rows_per_part or ROWS_PER_PART)
+    total, done = sum(part.rows for part in parts), 0
+    if progress is not None:
+        progress(0, total)
+
+    def finished(index: int, result: Accumulator) -> None:
+        nonlocal done
+        done += parts[index].rows
+        if progress is not None:
+            progress(done, total)
+
+    task = partial(profile_part, plan=plan)
+    accumulator = Accumulator(plan.resamples + 1)
+    shared = {"model": model} if model is not None else {}
+    for result in map_partitions(client, task, parts, shared=shared, on_result=finished):
+        accumulator.merge(result)
+    return accumulator
 
 
 # --------------------------------------------------------------------------- ingest
