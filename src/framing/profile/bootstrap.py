@@ -46,10 +46,10 @@ def _splitmix64(z: np.ndarray) -> np.ndarray:
 
 def poisson_weights(keys: np.ndarray, resamples: int) -> np.ndarray:
     """``(len(keys), resamples)`` Poisson(1) weights, each row a function of its document key alone."""
-    keys = np.asarray(keys, dtype=np.uint64)
+    states = _splitmix64(np.asarray(keys, dtype=np.uint64))  # documents with close keys get far-apart streams
     steps = np.arange(1, resamples + 1, dtype=np.uint64) * _GOLDEN
     with np.errstate(over="ignore"):
-        counters = keys[:, None] + steps[None, :]
+        counters = states[:, None] + steps[None, :]
     uniform = (_splitmix64(counters) >> np.uint64(11)).astype(np.float64) * 2.0**-53
     return np.searchsorted(_POISSON_CDF, uniform, side="right").astype(np.float64)
 

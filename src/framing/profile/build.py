@@ -24,8 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.special import softmax
 
 from framing.codebook import LABELS
 from framing.corpus.tables import read_rows, text_value
@@ -152,47 +150,67 @@ def _quantise(values: np.ndarray) -> np.ndarray:
 
 def add_units(
     accumulator: Accumulator,
-    keys: list[list[Key]],
+    keys: list[Key],
     documents: np.ndarray,
     probabilities: np.ndarray,
     ratios: np.ndarray,
+    margins: Callable[[Key], list[Key]] = lambda key: [key],
 ) -> None:
-    """Fold units (their groups, document keys, probabilities in ``LABELS`` order) into ``accumulator``."""
+    """Fold units into ``accumulator``: each unit's own group, document key and probabilities.
+
+    The totals of each group in a chunk are added to every group ``margins(group)`` names.
+    """
     for start in range(0, len(keys), CHUNK):
         chunk = slice(start, start + CHUNK)
-        _add_chunk(accumulator, keys[chunk], documents[chunk], probabilities[chunk], ratios)
+        _add_chunk(accumulator, keys[chunk], documents[chunk], probabilities[chunk], ratios, margins)
+
+
+def _tempered(p: np.ndarray, ratios: np.ndarray) -> list[np.ndarray]:
+    """``retemper(p, ratio)`` for every ratio at once: one (units, ratios) array per label."""
+    logits = np.log(np.clip(p, LOG_FLOOR, None))
+    scaled = [logits[:, k, None] / ratios[None, :] for k in range(K)]
+    top = np.maximum.reduce(scaled)
+    exps = [np.exp(z - top) for z in scaled]
+    total = np.add.reduce(exps)
+    return [e / total for e in exps]
 
 
 def _add_chunk(
-    accumulator: Accumulator, keys: list[list[Key]], documents: np.ndarray, p: np.ndarray, ratios: np.ndarray
+    accumulator: Accumulator,
+    keys: list[Key],
+    documents: np.ndarray,
+    p: np.ndarray,
+    ratios: np.ndarray,
+    margins: Callable[[Key], list[Key]],
 ) -> None:
-    n, width = len(keys), len(ratios)
     local: dict[Key, int] = {}
-    rows, columns = [], []
-    for unit, unit_keys in enumerate(keys):
-        for key in unit_keys:
-            rows.append(local.setdefault(key, len(local)))
-            columns.append(unit)
-    members = csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(local), n))
+    index = np.array([local.setdefault(key, len(local)) for key in keys])
+    order = np.argsort(index, kind="stable")
+    index, documents, p = index[order], documents[order], p[order]
+    starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
+    n, width = len(keys), len(ratios)
     weights = np.empty((n, width))
     weights[:, 0] = 1.0
     weights[:, 1:] = poisson_weights(documents, width - 1)
-    contributions = np.empty((n, width, WIDTH))
-    contributions[:, :, N] = weights
-    contributions[:, :, COUNTS] = weights[:, :, None] * np.eye(K)[p.argmax(axis=1)][:, None, :]
-    contributions[:, :, SUMS] = weights[:, :, None] * _quantise(p)[:, None, :]
-    if np.all(ratios == 1.0):
-        contributions[:, :, TEMPERED] = contributions[:, :, SUMS]
-    else:
-        logits = np.log(np.clip(p, LOG_FLOOR, None))
-        tempered = softmax(logits[:, None, :] / ratios[None, :, None], axis=2)
-        contributions[:, :, TEMPERED] = weights[:, :, None] * _quantise(tempered)
-    totals = (members @ contributions.reshape(n, -1)).reshape(len(local), width, WIDTH)
-    for key, index in local.items():
-        accumulator.table(key)[...] += totals[index]
-        accumulator.add_documents(
-            key, documents[members.indices[members.indptr[index] : members.indptr[index + 1]]]
-        )
+    contributions = np.empty((n, WIDTH, width))  # replicates last: each slice below is contiguous
+    contributions[:, N] = weights
+    predicted = p.argmax(axis=1)
+    rounded = _quantise(p)
+    tempered = None if np.all(ratios == 1.0) else _tempered(p, ratios)
+    for k in range(K):
+        np.multiply(weights, (predicted == k)[:, None], out=contributions[:, COUNTS.start + k])
+        np.multiply(weights, rounded[:, k, None], out=contributions[:, SUMS.start + k])
+        if tempered is None:
+            contributions[:, TEMPERED.start + k] = contributions[:, SUMS.start + k]
+        else:
+            np.multiply(weights, _quantise(tempered[k]), out=contributions[:, TEMPERED.start + k])
+    totals = np.add.reduceat(contributions, starts, axis=0).transpose(0, 2, 1)
+    stops = [*starts[1:], n]
+    for key, segment in local.items():  # segments are in local index order, every index having one
+        members = np.unique(documents[starts[segment] : stops[segment]])
+        for target in margins(key):
+            accumulator.table(target)[...] += totals[segment]
+            accumulator.add_documents(target, members)
 
 
 def _probabilities(source: str, number: int, value: Any) -> list[float]:
@@ -222,10 +240,11 @@ def accumulate(
     """
     grouping = plan.grouping
     accumulator = accumulator or Accumulator(plan.resamples + 1)
+    margins = grouping.margins
     records = iter(records)
     first = True
     while batch := list(islice(records, plan.batch_size)):
-        keys: list[list[Key]] = []
+        keys: list[Key] = []
         documents = np.empty(len(batch), dtype=np.uint64)
         probabilities = np.empty((len(batch), K))
         to_predict: list[int] = []
@@ -246,7 +265,7 @@ def accumulate(
                     accumulator.undated_examples = set(
                         sorted(accumulator.undated_examples | {repr(value)[:40]})[:5]
                     )
-            keys.append(grouping.keys(tuple(values), period))
+            keys.append((tuple(values), period))
             document = row.get("doc_id")
             if document is None or document == "":
                 accumulator.units_without_document += 1
@@ -266,8 +285,9 @@ def accumulate(
                 )
         if to_predict:
             _predict(batch, to_predict, probabilities, plan, model)
-        add_units(accumulator, keys, documents, probabilities, plan.ratios)
-        count_actor_mentions(accumulator, keys, [LABELS[i] for i in probabilities.argmax(axis=1)], batch)
+        add_units(accumulator, keys, documents, probabilities, plan.ratios, margins)
+        labels = [LABELS[i] for i in probabilities.argmax(axis=1)]
+        count_actor_mentions(accumulator, [margins(key) for key in keys], labels, batch)
         accumulator.units += len(batch)
         first = False
         if progress is not None:

@@ -119,8 +119,9 @@ class Grouping:
         """Every column the grouping reads."""
         return (*self.by, *([self.date] if self.date else []))
 
-    def keys(self, values: tuple[str, ...], period: str | None) -> list[Key]:
-        """The groups a unit with these ``--by`` values and period counts in (itself and its margins)."""
+    def margins(self, key: Key) -> list[Key]:
+        """The groups a unit of group ``key`` counts in: its own, and every margin of it."""
+        values, period = key
         by_options = [values, ()] if self.by else [()]
         period_options = [period, None] if self.date and period is not None else [None]
         return [(v, p) for v in by_options for p in period_options]
