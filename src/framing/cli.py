@@ -409,15 +409,15 @@ def _predict_on_cluster(
     console.print(f"{count} predictions written to {output}/part-*.jsonl")
 
 
-def _on_cluster(what: str, scheduler: str | None, workers: int | None, step, **options):
-    """Run a :mod:`framing.scale.steps` function on a Dask cluster, with a progress bar."""
+def _on_cluster(what: str, scheduler: str | None, workers: int | None, step, quiet: bool = False, **options):
+    """Run a :mod:`framing.scale.steps` function on a Dask cluster, with a progress bar (unless ``quiet``)."""
     from rich.progress import MofNCompleteColumn
 
     from framing.scale.runner import connect
 
     def on_cluster():
         columns = (*Progress.get_default_columns(), MofNCompleteColumn())
-        with Progress(*columns, console=console, transient=True) as progress:
+        with Progress(*columns, console=console, transient=True, disable=quiet) as progress:
             task = progress.add_task("starting Dask", total=None)
             with connect(scheduler, workers) as client:
                 progress.update(task, description=what)
@@ -480,8 +480,21 @@ def profile(
         Path | None, typer.Option(help="Model file (default: $FRAMING_MODEL or models/).")
     ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Units per batch; memory stays flat.")] = 4096,
-    scheduler: SchedulerOption = None,
-    workers: WorkersOption = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Run on the Dask cluster of this scheduler (e.g. tcp://10.0.0.5:8786); the result is the "
+            "same as in one process. Needs `pip install 'framing\\[scale]'`."
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Run on a local Dask cluster of this many worker processes (127.0.0.1); the result is the "
+            "same as in one process. Needs `pip install 'framing\\[scale]'`.",
+        ),
+    ] = None,
     partition_rows: Annotated[
         int, typer.Option(min=1, help="With --scheduler or --workers: rows per partition of each file.")
     ] = ROWS_PER_PART,
@@ -524,7 +537,7 @@ def profile(
         )
 
     if scheduler or workers:
-        result = _on_cluster("profiling", scheduler, workers, build)
+        result = _on_cluster("profiling", scheduler, workers, build, quiet=quiet)
     else:
         with Progress(console=console, transient=True, disable=quiet) as bar:
             task = bar.add_task("profiling", total=None)
