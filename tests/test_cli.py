@@ -69,6 +69,10 @@ def test_predict_keeps_the_identifying_fields_and_asked_for_columns(model_path, 
     assert "no column 'outlet'" in missing.output and "--keep" in missing.output
     clash = runner.invoke(app, [*command[:-1], "label"])
     assert clash.exit_code != 0 and "every output line has it" in clash.output
+    lines = tmp_path / "texts.txt"
+    lines.write_text("Caseloads were too high.\n")
+    plain = runner.invoke(app, ["predict", str(lines), "--model", str(model_path), "--keep", "lang"])
+    assert plain.exit_code == 1 and "a text file has none" in plain.output
 
 
 def test_predict_without_a_model_says_make_train(tmp_path):

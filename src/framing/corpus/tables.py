@@ -179,6 +179,8 @@ def input_records(
             for name in keep:
                 fields[name] = column(path, number, row, name, "--keep")
             yield text, fields
+    elif keep:
+        raise FramingError(f"{path}: --keep copies columns of a table; a text file has none.")
     else:
         yield from ((line.rstrip("\r\n"), {}) for _, line in read_lines(path, span=span))
 
