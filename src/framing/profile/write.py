@@ -45,6 +45,8 @@ METHOD_TEXT = {
 
 def how_text(profile: Profile) -> str:
     """The plain paragraph saying how the numbers were obtained and how sure they are."""
+    from framing.profile.build import SMALL_DOCUMENTS, SMALL_UNITS
+
     reference = profile.model.get("reference")
     model_side = (
         f"the labelled units the classifier's errors were measured on ({reference['units']} units in "
@@ -63,7 +65,8 @@ def how_text(profile: Profile) -> str:
         "0, 1, 2, ... times, all its units together). So the intervals cover the sampling of documents and "
         "the uncertainty in the classifier's errors as far as the labelled units show it; they do not "
         "cover errors that the labelled units cannot show, for instance on a corpus unlike the texts the "
-        f"model was trained and checked on. Groups with fewer than 30 units or 5 documents are marked: "
+        f"model was trained and checked on. Groups with fewer than {SMALL_UNITS} units or {SMALL_DOCUMENTS} "
+        "documents are marked: "
         "their shares and intervals are unreliable."
     )
 
