@@ -275,3 +275,16 @@ def test_an_empty_input_and_damaged_probabilities_are_clean_errors(model, units)
     damaged = [{**units[0], "probabilities": {"none": 1.0}}]
     with pytest.raises(FramingError, match=r"<rows>:1: 'probabilities' must map each label"):
         profile(damaged, model, resamples=20)
+
+
+def test_replicate_temperatures_rescale_probabilities_as_retemper_does():
+    from framing.profile.build import _tempered
+    from framing.profile.shares import retemper
+
+    probabilities = np.random.default_rng(1).dirichlet(np.full(len(LABELS), 0.3), size=200)
+    probabilities[0] = [1.0, 0.0, 0.0, 0.0]
+    ratios = np.array([1.0, 0.5, 2.0, 0.01, 50.0])
+    tempered = _tempered(probabilities, ratios)
+    for j, ratio in enumerate(ratios):
+        got = np.stack([tempered[k][:, j] for k in range(len(LABELS))], axis=1)
+        assert got == pytest.approx(retemper(probabilities, ratio), abs=1e-12)

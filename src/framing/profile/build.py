@@ -134,13 +134,18 @@ class Accumulator:
 
 
 def count_actor_mentions(
-    accumulator: Accumulator, keys: list[list[Key]], labels: list[str], rows: list
+    accumulator: Accumulator,
+    keys: list[Key],
+    margins: Callable[[Key], list[Key]],
+    labels: list[str],
+    rows: list[Record],
 ) -> None:
     """HOOK for actors: count, per (group, predicted label, role), the units that mention each role.
 
-    Does nothing yet. Once ``framing.model.actors.find_actors(texts)`` exists, this is the one
-    place to call it on the batch's texts and add ``accumulator.actor_mentions[(key, label, role)]
-    += 1`` for each role a unit mentions, for each of its group ``keys``.
+    Called once per batch with each unit's own group, predicted label and row. Does nothing yet.
+    Once ``framing.model.actors.find_actors(texts)`` exists, this is the one place to call it on the
+    batch's texts and add ``accumulator.actor_mentions[(group, label, role)] += 1`` for each role a
+    unit mentions, for each ``group`` in ``margins(key)``.
     """
 
 
@@ -166,13 +171,16 @@ def add_units(
 
 
 def _tempered(p: np.ndarray, ratios: np.ndarray) -> list[np.ndarray]:
-    """``retemper(p, ratio)`` for every ratio at once: one (units, ratios) array per label."""
+    """``retemper(p, ratio)`` for every ratio at once: one (units, ratios) array per label.
+
+    No maximum is subtracted before ``exp``: log-probabilities are at most 0, and the
+    largest is at least log(1/labels), so nothing overflows and the sum never underflows.
+    """
     logits = np.log(np.clip(p, LOG_FLOOR, None))
-    scaled = [logits[:, k, None] / ratios[None, :] for k in range(K)]
-    top = np.maximum.reduce(scaled)
-    exps = [np.exp(z - top) for z in scaled]
-    total = np.add.reduce(exps)
-    return [e / total for e in exps]
+    inverse = 1.0 / ratios[None, :]
+    exps = [np.exp(logits[:, k, None] * inverse) for k in range(K)]
+    scale = 1.0 / np.add.reduce(exps)
+    return [e * scale for e in exps]
 
 
 def _add_chunk(
@@ -287,7 +295,7 @@ def accumulate(
             _predict(batch, to_predict, probabilities, plan, model)
         add_units(accumulator, keys, documents, probabilities, plan.ratios, margins)
         labels = [LABELS[i] for i in probabilities.argmax(axis=1)]
-        count_actor_mentions(accumulator, [margins(key) for key in keys], labels, batch)
+        count_actor_mentions(accumulator, keys, margins, labels, batch)
         accumulator.units += len(batch)
         first = False
         if progress is not None:
