@@ -233,6 +233,33 @@ def _probabilities(source: str, number: int, value: Any) -> list[float]:
         raise FramingError(f"{source}:{number}: a probability is not a number.") from None
 
 
+def _group_of(row: Mapping[str, Any], grouping: Grouping, accumulator: Accumulator, found: Counter) -> Key:
+    """The unit's own group; counts in ``found`` the columns it has, in ``accumulator`` an unreadable date."""
+    values = []
+    for name in grouping.by:
+        present, value = lookup(row, name)
+        found[name] += present
+        values.append(group_value(value) if present else MISSING)
+    period = None
+    if grouping.date:
+        present, value = lookup(row, grouping.date)
+        found[grouping.date] += present
+        period = period_of(value, grouping.period)
+        if period is None:
+            accumulator.undated += 1
+            accumulator.undated_examples = set(sorted(accumulator.undated_examples | {repr(value)[:40]})[:5])
+    return tuple(values), period
+
+
+def _document_of(source: str, number: int, row: Mapping[str, Any], accumulator: Accumulator) -> str:
+    """The unit's ``doc_id``; without one, the unit is its own document (by unit_id, id, or place)."""
+    document = row.get("doc_id")
+    if document is None or document == "":
+        accumulator.units_without_document += 1
+        document = row.get("unit_id") or row.get("id") or f"{source}:{number}"
+    return str(document)
+
+
 def accumulate(
     records: Iterable[Record],
     plan: Plan,
@@ -248,7 +275,6 @@ def accumulate(
     """
     grouping = plan.grouping
     accumulator = accumulator or Accumulator(plan.resamples + 1)
-    margins = grouping.margins
     records = iter(records)
     first = True
     while batch := list(islice(records, plan.batch_size)):
@@ -258,27 +284,8 @@ def accumulate(
         to_predict: list[int] = []
         found = Counter()
         for index, (source, number, row) in enumerate(batch):
-            values = []
-            for name in grouping.by:
-                present, value = lookup(row, name)
-                found[name] += present
-                values.append(group_value(value) if present else MISSING)
-            period = None
-            if grouping.date:
-                present, value = lookup(row, grouping.date)
-                found[grouping.date] += present
-                period = period_of(value, grouping.period)
-                if period is None:
-                    accumulator.undated += 1
-                    accumulator.undated_examples = set(
-                        sorted(accumulator.undated_examples | {repr(value)[:40]})[:5]
-                    )
-            keys.append((tuple(values), period))
-            document = row.get("doc_id")
-            if document is None or document == "":
-                accumulator.units_without_document += 1
-                document = row.get("unit_id") or row.get("id") or f"{source}:{number}"
-            documents[index] = document_key(plan.seed, str(document))
+            keys.append(_group_of(row, grouping, accumulator, found))
+            documents[index] = document_key(plan.seed, _document_of(source, number, row, accumulator))
             if row.get("probabilities") is not None:
                 probabilities[index] = _probabilities(source, number, row["probabilities"])
             else:
@@ -293,9 +300,9 @@ def accumulate(
                 )
         if to_predict:
             _predict(batch, to_predict, probabilities, plan, model)
-        add_units(accumulator, keys, documents, probabilities, plan.ratios, margins)
+        add_units(accumulator, keys, documents, probabilities, plan.ratios, grouping.margins)
         labels = [LABELS[i] for i in probabilities.argmax(axis=1)]
-        count_actor_mentions(accumulator, keys, margins, labels, batch)
+        count_actor_mentions(accumulator, keys, grouping.margins, labels, batch)
         accumulator.units += len(batch)
         first = False
         if progress is not None:
