@@ -17,7 +17,7 @@ MODEL := models/framing.joblib
 STATIC_MODEL := models/static-minilm
 FEATURE_SETS := ngrams static ngrams+static minilm ngrams+minilm
 
-.PHONY: help setup embeddings-setup units train evaluate test lint format benchmark benchmark-scale static-embeddings benchmark-embeddings active-learning clean
+.PHONY: help setup embeddings-setup units train evaluate test lint format benchmark benchmark-scale benchmark-profile static-embeddings benchmark-embeddings active-learning clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -66,6 +66,9 @@ benchmark: $(MODEL)  ## Measure prediction throughput and memory on one core
 
 benchmark-scale: $(MODEL)  ## Dask workers against one process: predict 1,000,000 units, ingest 10,000 documents
 	$(BIN)/python benchmarks/scale_out.py
+
+benchmark-profile: $(MODEL)  ## framing profile on 1,000,000 units, from units and from predictions, 1 process and 2 workers
+	$(BIN)/python benchmarks/profile_scale.py --workers 2
 
 $(STATIC_MODEL)/config.json: $(STAMP)
 	$(FRAMING) distill --output $(STATIC_MODEL)

@@ -53,6 +53,28 @@ def test_predict_reads_tables(model_path, tmp_path, name, content):
     assert rows[0]["text"] == "Caseloads were too high."
 
 
+def test_predict_keeps_the_identifying_fields_and_asked_for_columns(model_path, tmp_path):
+    source = tmp_path / "units.jsonl"
+    unit = {"unit_id": "u1", "doc_id": "d1", "kind": "comment", "meta": {"outlet": "Mail"}, "position": 3}
+    source.write_text(json.dumps({**unit, "text": "Caseloads were too high.", "lang": "en"}) + "\n")
+    out = tmp_path / "out.jsonl"
+    command = ["predict", str(source), "--model", str(model_path), "-o", str(out), "--keep", "lang"]
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0, result.output
+    row = json.loads(out.read_text())
+    assert list(row) == ["unit_id", "doc_id", "kind", "meta", "lang", "text", "label", "probabilities"]
+    assert row["meta"] == {"outlet": "Mail"} and row["lang"] == "en"
+    missing = runner.invoke(app, [*command[:-1], "outlet"])
+    assert missing.exit_code == 1
+    assert "no column 'outlet'" in missing.output and "--keep" in missing.output
+    clash = runner.invoke(app, [*command[:-1], "label"])
+    assert clash.exit_code != 0 and "every output line has it" in clash.output
+    lines = tmp_path / "texts.txt"
+    lines.write_text("Caseloads were too high.\n")
+    plain = runner.invoke(app, ["predict", str(lines), "--model", str(model_path), "--keep", "lang"])
+    assert plain.exit_code == 1 and "a text file has none" in plain.output
+
+
 def test_predict_without_a_model_says_make_train(tmp_path):
     result = runner.invoke(app, ["predict", "--model", str(tmp_path / "missing.joblib")], input="x\n")
     assert result.exit_code == 1

@@ -330,3 +330,24 @@ def test_workers_start_a_local_cluster_of_processes(model_path, tmp_path):
     result = runner.invoke(app, ["predict", str(source), "-o", str(out), "--model", str(model_path), *local])
     assert result.exit_code == 0, result.output
     assert concatenated(out) == expected
+
+
+@pytest.mark.parametrize("predicted", [False, True])
+def test_profile_on_the_cluster_equals_the_single_process_profile(predicted, cluster, model_path, tmp_path):
+    source = tmp_path / "units.jsonl"
+    with source.open("w", encoding="utf-8") as stream:
+        for i in range(120):
+            meta = {"outlet": ("Mail", "Sun")[i // 3 % 2], "published": f"2009-0{1 + i // 3 % 4}-01"}
+            unit = {"unit_id": f"u{i}", "doc_id": f"d{i // 3}", "text": TEXTS[i % len(TEXTS)], "meta": meta}
+            stream.write(json.dumps(unit) + "\n")
+    if predicted:
+        single_process(source, tmp_path / "predictions.jsonl", model_path)
+        source = tmp_path / "predictions.jsonl"
+    options = ["--by", "outlet", "--date", "published", "--resamples", "40", "--model", str(model_path)]
+    single = runner.invoke(app, ["profile", str(source), "-o", str(tmp_path / "single"), *options])
+    assert single.exit_code == 0, single.output
+    on_cluster = ["--scheduler", cluster.scheduler_address, "--partition-rows", "25"]
+    result = runner.invoke(app, ["profile", str(source), "-o", str(tmp_path / "dask"), *options, *on_cluster])
+    assert result.exit_code == 0, result.output
+    for name in ("profile.json", "profile.csv"):
+        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "single" / name).read_bytes()

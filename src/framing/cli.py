@@ -23,6 +23,10 @@ from framing.errors import FramingError
 from framing.labels.interchange import FORMATS
 from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.pipeline import DEFAULT_FEATURES, FEATURE_SETS
+from framing.profile.bootstrap import DEFAULT_RESAMPLES
+from framing.profile.build import DEFAULT_METHOD
+from framing.profile.groups import PERIODS
+from framing.profile.shares import METHODS
 from framing.scale.partitions import FILES_PER_PART, ROWS_PER_PART
 
 app = typer.Typer(
@@ -281,21 +285,42 @@ def trust(
     )
 
 
-def read_input_texts(source: Path | None, text_column: str) -> Iterator[str]:
-    """Texts from a file or standard input: one per line, or JSONL/CSV with a text column.
+def read_input_records(
+    source: Path | None, text_column: str, keep: list[str] | None = None
+) -> Iterator[tuple[str, dict]]:
+    """``(text, kept fields)`` from a file or standard input: one text per line, or a table's text column.
 
-    A value that is not a string (null, a number, a list) is an error naming its
-    line, as ``framing.predict`` raises TypeError naming its position.
+    See :func:`framing.corpus.tables.input_records`; standard input has no kept fields.
     """
-    from framing.corpus.tables import input_texts
+    from framing.corpus.tables import input_records
     from framing.files import decode_lines
 
     if source is None or str(source) == "-":
-        yield from (line.rstrip("\r\n") for _, line in decode_lines(sys.stdin.buffer, "<stdin>"))
+        yield from ((line.rstrip("\r\n"), {}) for _, line in decode_lines(sys.stdin.buffer, "<stdin>"))
     elif not source.is_file():
         raise FramingError(f"{source}: no such file.")
     else:
-        yield from input_texts(source, text_column)
+        yield from input_records(source, text_column, keep=keep or ())
+
+
+def _keep(values: list[str]) -> list[str]:
+    from framing.model.predict import OUTPUT_FIELDS
+
+    clashing = [value for value in values if value in OUTPUT_FIELDS]
+    if clashing:
+        raise typer.BadParameter(f"{', '.join(clashing)}: every output line has it already.")
+    return values
+
+
+KeepOption = Annotated[
+    list[str],
+    typer.Option(
+        "--keep",
+        callback=_keep,
+        help="Also copy this column of each input row to its output line (repeatable). id, unit_id, "
+        "doc_id, kind and meta are copied whenever the input has them.",
+    ),
+]
 
 
 @app.command()
@@ -335,15 +360,20 @@ def predict(
             "--replace-actor-patterns", help="Use --actor-patterns instead of the shipped actor patterns."
         ),
     ] = False,
+    keep: KeepOption = [],  # noqa: B006 - typer reads the default, never mutates it
 ) -> None:
-    """Label texts; write one JSON line per text with its label and probabilities (and actors)."""
+    """Label texts; write one JSON line per text with its label and probabilities (and actors).
+
+    Each line also carries the input row's id, unit_id, doc_id, kind and meta when it has them (and any
+    --keep column), so `framing profile` can read the predictions without predicting again.
+    """
     from framing.files import atomic_write, check_output
     from framing.model.predict import load_model, prediction_lines
 
     finder = _actor_finder(actors, actor_patterns, replace_actor_patterns)
     if scheduler or workers:
         return _predict_on_cluster(
-            source, output, text_column, model, batch_size, scheduler, workers, partition_rows, finder
+            source, output, text_column, model, batch_size, scheduler, workers, partition_rows, keep, finder
         )
     reading_stdin = source is None or str(source) == "-"
     if output is not None:
@@ -351,7 +381,7 @@ def predict(
     if not reading_stdin and not source.is_file():
         fail(f"{source}: no such file.")
     loaded = run(load_model, model)
-    texts = read_input_texts(source, text_column)
+    records = read_input_records(source, text_column, keep)
     count = 0
     try:  # the output is written to a temporary file, renamed into place only when all went well
         with (
@@ -359,7 +389,7 @@ def predict(
             Progress(console=console, transient=True, disable=output is None) as progress,
         ):
             task = progress.add_task("predicting", total=None)
-            for line in prediction_lines(texts, loaded, batch_size, finder):
+            for line in prediction_lines(records, loaded, batch_size, finder):
                 out.write(line)
                 count += 1
                 progress.update(task, completed=count)
@@ -382,7 +412,7 @@ def _actor_finder(actors: bool, patterns: Path | None, replace: bool):
 
 
 def _predict_on_cluster(
-    source, output, text_column, model, batch_size, scheduler, workers, rows, actors
+    source, output, text_column, model, batch_size, scheduler, workers, rows, keep, actors
 ) -> None:
     """``framing predict`` on Dask: ``source`` is a file or folder, ``output`` a folder of part files."""
     from framing.model.predict import load_model
@@ -405,20 +435,21 @@ def _predict_on_cluster(
         text_column=text_column,
         batch_size=batch_size,
         rows_per_part=rows,
+        keep=keep,
         actors=actors,
     )
     console.print(f"{count} predictions written to {output}/part-*.jsonl")
 
 
-def _on_cluster(what: str, scheduler: str | None, workers: int | None, step, **options):
-    """Run a :mod:`framing.scale.steps` function on a Dask cluster, with a progress bar."""
+def _on_cluster(what: str, scheduler: str | None, workers: int | None, step, quiet: bool = False, **options):
+    """Run a :mod:`framing.scale.steps` function on a Dask cluster, with a progress bar (unless ``quiet``)."""
     from rich.progress import MofNCompleteColumn
 
     from framing.scale.runner import connect
 
     def on_cluster():
         columns = (*Progress.get_default_columns(), MofNCompleteColumn())
-        with Progress(*columns, console=console, transient=True) as progress:
+        with Progress(*columns, console=console, transient=True, disable=quiet) as progress:
             task = progress.add_task("starting Dask", total=None)
             with connect(scheduler, workers) as client:
                 progress.update(task, description=what)
@@ -429,6 +460,149 @@ def _on_cluster(what: str, scheduler: str | None, workers: int | None, step, **o
                 )
 
     return run(on_cluster)
+
+
+Period = StrEnum("Period", {name: name for name in PERIODS})
+"""Periods of shares over time (:data:`framing.profile.groups.PERIODS`)."""
+Method = StrEnum("Method", {name: name for name in METHODS})
+"""Share estimators (:data:`framing.profile.shares.METHODS`)."""
+DEFAULT_PERIOD, DEFAULT_SHARE_METHOD = Period("month"), Method(DEFAULT_METHOD)
+
+
+@app.command()
+def profile(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="Units (.jsonl/.csv/.parquet from `framing ingest`, or any table with a text column), "
+            "`framing predict` output (its probabilities are used: nothing is predicted), or a folder."
+        ),
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for profile.json, profile.csv and profile.html.")
+    ] = Path("profile"),
+    by: Annotated[
+        list[str],
+        typer.Option(
+            "--by",
+            help="Group by this column, read from the row or else its meta (repeatable), e.g. source, "
+            "doc_id, kind, outlet. None: the whole corpus.",
+        ),
+    ] = [],  # noqa: B006 - typer reads the default, never mutates it
+    date: Annotated[
+        str | None, typer.Option(help="Date column (row or meta) for shares over time, e.g. timestamp.")
+    ] = None,
+    period: Annotated[
+        Period, typer.Option(help="With --date: the period shares are given for.")
+    ] = DEFAULT_PERIOD,
+    method: Annotated[
+        Method,
+        typer.Option(
+            help="Share method to lead with (every method is in profile.json and profile.csv): cc counts "
+            "predicted labels; pcc averages probabilities; acc and pacc correct them for the classifier's "
+            "measured errors."
+        ),
+    ] = DEFAULT_SHARE_METHOD,
+    resamples: Annotated[
+        int, typer.Option(min=10, help="Bootstrap replicates behind each 95% interval.")
+    ] = DEFAULT_RESAMPLES,
+    seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Seed of the bootstrap.")] = 0,
+    text_column: Annotated[str, typer.Option(help="Text column of units to predict.")] = "text",
+    model: Annotated[
+        Path | None, typer.Option(help="Model file (default: $FRAMING_MODEL or models/).")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Units per batch; memory stays flat.")] = 4096,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Run on the Dask cluster of this scheduler (e.g. tcp://10.0.0.5:8786); the result is the "
+            "same as in one process. Needs `pip install 'framing\\[scale]'`."
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Run on a local Dask cluster of this many worker processes (127.0.0.1); the result is the "
+            "same as in one process. Needs `pip install 'framing\\[scale]'`.",
+        ),
+    ] = None,
+    partition_rows: Annotated[
+        int, typer.Option(min=1, help="With --scheduler or --workers: rows per partition of each file.")
+    ] = ROWS_PER_PART,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+) -> None:
+    """Frame shares per group (and over time), corrected for classifier error, with 95% intervals."""
+    from framing.corpus.tables import TABLE_SUFFIXES
+    from framing.files import check_output
+    from framing.profile.build import profile_files
+    from framing.profile.write import FILES, write_profile
+    from framing.scale.partitions import prediction_inputs
+
+    for name in FILES:  # an unwritable or clashing output fails now, not after the work
+        run(check_output, output / name, [source])
+    files = [path for path in run(prediction_inputs, source) if path.suffix.lower() in TABLE_SUFFIXES]
+    if not files:
+        fail(f"{source}: no table files ({', '.join(TABLE_SUFFIXES)}) to profile.")
+    loaded, metadata = _model_for(files[0], model, text_column)
+    options = {
+        "by": by,
+        "date": date,
+        "period": period.value,
+        "method": method.value,
+        "resamples": resamples,
+        "seed": seed,
+        "text_column": text_column,
+        "batch_size": batch_size,
+    }
+
+    def build(client=None, progress=None):
+        return profile_files(
+            files,
+            loaded,
+            metadata=metadata,
+            model_path=model,
+            client=client,
+            rows_per_part=partition_rows,
+            progress=progress,
+            **options,
+        )
+
+    if scheduler or workers:
+        result = _on_cluster("profiling", scheduler, workers, build, quiet=quiet)
+    else:
+        with Progress(console=console, transient=True, disable=quiet) as bar:
+            task = bar.add_task("profiling", total=None)
+            result = run(build, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    paths = run(write_profile, result, output)
+    if quiet:
+        return
+    for warning in result.warnings:
+        console.print(f"[bold yellow]warning:[/] {escape(warning)}")
+    whole = result.groups[0]
+    shares = ", ".join(f"{label} {whole.shares[result.method][label].share:.2f}" for label in LABELS)
+    console.print(
+        f"{result.units} units, {result.documents} documents, {len(result.groups)} groups; all units "
+        f"({result.method}): {shares}. Written: {', '.join(str(p) for p in paths.values())}"
+    )
+
+
+def _model_for(first: Path, model: Path | None, text_column: str):
+    """The loaded model, or ``None`` when the input is `framing predict` output; and the model's metadata.
+
+    A predictions file needs only the model's metadata (its out-of-fold reference), never unpickling.
+    """
+    from framing.corpus.tables import read_rows
+    from framing.model.persist import read_metadata
+    from framing.model.predict import default_model_path, load_model
+
+    first_row = next((row for _, row in run(read_rows, first)), None)
+    if first_row is not None and first_row.get("probabilities") is not None:
+        path = model or default_model_path()
+        metadata = run(read_metadata, path)
+        return None, metadata
+    loaded = run(load_model, model)
+    return loaded, loaded.metadata
 
 
 @app.command()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -155,20 +155,39 @@ def _parquet_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         raise FramingError(f"{path}: cannot read as Parquet ({exc}).") from None
 
 
-def input_texts(path: Path, text_column: str = "text", span: Span | None = None) -> Iterator[str]:
-    """The texts to predict in ``path`` (or its ``span``): a table's ``text_column``, else one per line.
+KEPT_FIELDS = ("id", "unit_id", "doc_id", "kind", "meta")
+"""Identifying fields of an input row that ``framing predict`` copies to its output line when present."""
 
-    A value that is not a string (null, a number, a list) is an error naming its
-    line, as ``framing.predict`` raises TypeError naming its position.
+
+def input_records(
+    path: Path, text_column: str = "text", span: Span | None = None, keep: Sequence[str] = ()
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(text, kept fields)`` for each text to predict in ``path`` (or its ``span``).
+
+    The texts are a table's ``text_column``, else one per line. The kept fields
+    are a table row's :data:`KEPT_FIELDS` that it has, then each column in
+    ``keep`` (which every row must have); a text file has none. A value that
+    is not a string (null, a number, a list) is an error naming its line, as
+    ``framing.predict`` raises TypeError naming its position.
     """
     if path.suffix.lower() in TABLE_SUFFIXES:
         for number, row in read_rows(path, span):
             text = text_value(path, number, row, text_column)
             if text is None:
                 raise FramingError(f"{path}:{number}: the {text_column!r} value is empty (null), not text.")
-            yield text
+            fields = {name: row[name] for name in KEPT_FIELDS if name in row and name != text_column}
+            for name in keep:
+                fields[name] = column(path, number, row, name, "--keep")
+            yield text, fields
+    elif keep:
+        raise FramingError(f"{path}: --keep copies columns of a table; a text file has none.")
     else:
-        yield from (line.rstrip("\r\n") for _, line in read_lines(path, span=span))
+        yield from ((line.rstrip("\r\n"), {}) for _, line in read_lines(path, span=span))
+
+
+def input_texts(path: Path, text_column: str = "text", span: Span | None = None) -> Iterator[str]:
+    """The texts to predict in ``path`` (or its ``span``): see :func:`input_records`."""
+    return (text for text, _ in input_records(path, text_column, span))
 
 
 def text_value(

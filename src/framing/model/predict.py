@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice, repeat, tee
 from pathlib import Path
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from framing.codebook import LABELS, NONE_LABEL
 from framing.errors import ModelError
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 MODEL_ENV = "FRAMING_MODEL"
 MODEL_FILE = Path("models") / "framing.joblib"
 BATCH_SIZE = 4096
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -35,16 +36,25 @@ class Prediction:
         return {"label": self.label, "probabilities": self.probabilities}
 
 
-def prediction_line(text: str, prediction: Prediction, actors: list[Actor] | None = None) -> str:
-    """One output line of ``framing predict`` (JSON Lines): the text, its label and probabilities.
+OUTPUT_FIELDS = ("text", "label", "probabilities")
+"""What every output line of ``framing predict`` holds, after any fields kept from its input row."""
+
+
+def prediction_line(
+    text: str,
+    prediction: Prediction,
+    fields: Mapping[str, Any] | None = None,
+    actors: list[Actor] | None = None,
+) -> str:
+    """One line of ``framing predict`` output (JSON Lines): kept ``fields``, text, label, probabilities.
 
     With ``actors`` (from :func:`framing.model.actors.find_actors`), also an
     ``"actors"`` list of ``{"text", "start", "end", "role"}``.
     """
-    record: dict[str, object] = {"text": text, **prediction.to_dict()}
+    record: dict[str, Any] = {**(fields or {}), "text": text, **prediction.to_dict()}
     if actors is not None:
         record["actors"] = [actor.to_dict() for actor in actors]
-    return json.dumps(record, ensure_ascii=False) + "\n"
+    return json.dumps(record, ensure_ascii=False, default=str) + "\n"
 
 
 EMPTY_PREDICTION = Prediction(NONE_LABEL, {label: float(label == NONE_LABEL) for label in LABELS})
@@ -110,26 +120,40 @@ def iter_predict(
         yield from predictions
 
 
+def with_predictions(
+    records: Iterable[tuple[str, R]],
+    model: FramingModel | str | Path | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> Iterator[tuple[str, R, Prediction]]:
+    """``(text, extra, prediction)`` for each ``(text, extra)`` record, streamed like :func:`iter_predict`."""
+    for_model, for_output = tee(records)
+    texts = (text for text, _ in for_model)
+    for (text, extra), prediction in zip(for_output, iter_predict(texts, model, batch_size), strict=True):
+        yield text, extra, prediction
+
+
 ActorFinder = Callable[[Iterable[str]], Iterable[list["Actor"]]]
 """A function giving each text's actors, e.g. ``partial(find_actors, patterns=...)``."""
 
 
 def prediction_lines(
-    texts: Iterable[str],
+    records: Iterable[tuple[str, Mapping[str, Any]]],
     model: FramingModel | str | Path | None = None,
     batch_size: int = BATCH_SIZE,
     actors: ActorFinder | None = None,
 ) -> Iterator[str]:
-    """The lines ``framing predict`` writes for ``texts``, streamed; ``actors`` adds each text's actors."""
-    if actors is None:
-        for_model, for_output = tee(texts)
-        found: Iterable[list[Actor] | None] = repeat(None)
-    else:
-        for_model, for_actors, for_output = tee(texts, 3)
-        found = actors(for_actors)
-    predictions = iter_predict(for_model, model, batch_size)
-    for text, prediction, mentions in zip(for_output, predictions, found, strict=False):
-        yield prediction_line(text, prediction, mentions)
+    """The lines ``framing predict`` writes for ``(text, kept fields)`` records, streamed.
+
+    ``actors`` adds each text's actors.
+    """
+    found: Iterable[list[Actor] | None] = repeat(None)
+    if actors is not None:  # a second reader only when needed: an unread tee would buffer everything
+        records, for_actors = tee(records)
+        found = actors(text for text, _ in for_actors)
+    for (text, fields, prediction), mentions in zip(
+        with_predictions(records, model, batch_size), found, strict=False
+    ):
+        yield prediction_line(text, prediction, fields, mentions)
 
 
 @overload

@@ -9,18 +9,19 @@ parts are identical to the single-process output.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from framing.corpus.ingest import IngestReport, find_sources, iter_units
-from framing.corpus.tables import input_texts
+from framing.corpus.tables import input_records
 from framing.corpus.units import write_units
 from framing.files import atomic_write
 from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.persist import FramingModel
 from framing.model.predict import BATCH_SIZE, ActorFinder, load_model, prediction_lines
+from framing.profile.build import Accumulator, Plan, accumulate, file_records
 from framing.scale.partitions import (
     FILES_PER_PART,
     ROWS_PER_PART,
@@ -48,26 +49,24 @@ def _no_progress(done: int, total: int) -> None:
 # --------------------------------------------------------------------------- predict
 
 
-def part_texts(part: RowPart, text_column: str = "text") -> Iterator[str]:
-    """The texts of one partition, read as ``framing predict`` reads its input file."""
-    return input_texts(part.path, text_column, part.span)
-
-
 def predict_part(
     part: RowPart,
     model: FramingModel,
     output: Path,
     text_column: str = "text",
     batch_size: int = BATCH_SIZE,
+    keep: Sequence[str] = (),
     actors: ActorFinder | None = None,
 ) -> int:
     """Predict one partition into ``output/part-NNNNN.jsonl``; return how many lines were written.
 
-    ``actors`` (e.g. ``partial(find_actors, patterns=...)``) adds each text's actors to its line.
+    ``keep`` names input columns to copy; ``actors`` (e.g. ``partial(find_actors, patterns=...)``) adds
+    each text's actors to its line.
     """
     count = 0
     with atomic_write(part_file(output, part.index)) as stream:
-        for line in prediction_lines(part_texts(part, text_column), model, batch_size, actors):
+        records = input_records(part.path, text_column, part.span, keep)
+        for line in prediction_lines(records, model, batch_size, actors):
             stream.write(line)
             count += 1
     return count
@@ -82,6 +81,7 @@ def predict_partitioned(
     batch_size: int = BATCH_SIZE,
     rows_per_part: int = ROWS_PER_PART,
     progress: Progress = _no_progress,
+    keep: Sequence[str] = (),
     actors: ActorFinder | None = None,
 ) -> int:
     """Label every text of ``source`` (a file or a folder of them) on the cluster; return how many.
@@ -103,8 +103,49 @@ def predict_partitioned(
         done += parts[index].rows
         progress(done, total)
 
-    task = partial(predict_part, output=output, text_column=text_column, batch_size=batch_size, actors=actors)
+    task = partial(
+        predict_part, output=output, text_column=text_column, batch_size=batch_size, keep=keep, actors=actors
+    )
     return sum(map_partitions(client, task, parts, shared={"model": model}, on_result=finished))
+
+
+# --------------------------------------------------------------------------- profile
+
+
+def profile_part(part: RowPart, plan: Plan, model: FramingModel | None = None) -> Accumulator:
+    """The per-group replicate totals of one partition (see :mod:`framing.profile.build`)."""
+    return accumulate(file_records(part.path, part.span), plan, model)
+
+
+def profile_partitioned(
+    client: Client,
+    files: list[Path],
+    plan: Plan,
+    model: FramingModel | None = None,
+    rows_per_part: int | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> Accumulator:
+    """The per-group replicate totals of ``files``, partition by partition on the cluster, summed here.
+
+    The totals are exact sums, so they equal a single-process run's whatever the partitioning.
+    """
+    parts = row_parts(files, rows_per_part or ROWS_PER_PART)
+    total, done = sum(part.rows for part in parts), 0
+    if progress is not None:
+        progress(0, total)
+
+    def finished(index: int, result: Accumulator) -> None:
+        nonlocal done
+        done += parts[index].rows
+        if progress is not None:
+            progress(done, total)
+
+    task = partial(profile_part, plan=plan)
+    accumulator = Accumulator(plan.resamples + 1)
+    shared = {"model": model} if model is not None else {}
+    for result in map_partitions(client, task, parts, shared=shared, on_result=finished):
+        accumulator.merge(result)
+    return accumulator
 
 
 # --------------------------------------------------------------------------- ingest

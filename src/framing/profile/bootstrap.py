@@ -1,0 +1,93 @@
+"""The two resamplings behind a profile's intervals: the labelled reference, and the corpus documents.
+
+- :class:`Replicates`: ``B`` bootstrap replicates of the labelled reference
+  (documents drawn with replacement, :meth:`Reference.resample`). Each gives
+  the misclassification matrices ``acc`` and ``pacc`` correct with, and the
+  temperature ratio ``pcc`` re-scales the corpus probabilities by. Replicate 0
+  is the reference itself (ratio 1), so the point estimate is computed with the
+  same code as the replicates.
+- :func:`poisson_weights`: the corpus side, a Poisson bootstrap of documents.
+  Each document gets ``B`` weights drawn from Poisson(1) by a counter-based
+  generator (SplitMix64) keyed by a stable hash of (seed, document id). A
+  document's weights are the same wherever and whenever it is read, so the
+  result depends neither on the order of the input nor on how it is split
+  into partitions, and no list of documents is ever held in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from framing.profile.shares import Reference
+
+DEFAULT_RESAMPLES = 200
+_POISSON_CDF = np.cumsum([math.exp(-1) / math.factorial(k) for k in range(24)])
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def document_key(seed: int, document: str) -> int:
+    """A stable 64-bit hash of (seed, document id): the key of the document's weights."""
+    digest = hashlib.blake2b(f"{seed}\x1f{document}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+def _splitmix64(z: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * _MIX1
+        z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+def poisson_weights(keys: np.ndarray, resamples: int) -> np.ndarray:
+    """``(len(keys), resamples)`` Poisson(1) weights, each row a function of its document key alone."""
+    states = _splitmix64(np.asarray(keys, dtype=np.uint64))  # documents with close keys get far-apart streams
+    steps = np.arange(1, resamples + 1, dtype=np.uint64) * _GOLDEN
+    with np.errstate(over="ignore"):
+        counters = states[:, None] + steps[None, :]
+    uniform = (_splitmix64(counters) >> np.uint64(11)).astype(np.float64) * 2.0**-53
+    return np.searchsorted(_POISSON_CDF, uniform, side="right").astype(np.float64)
+
+
+@dataclass(frozen=True)
+class Replicates:
+    """Per replicate (0: the reference itself): the temperature ratio and the misclassification matrices.
+
+    ``hard`` and ``soft`` are ``None`` without a reference (then every ratio is 1).
+    """
+
+    ratios: np.ndarray
+    hard: np.ndarray | None = None
+    soft: np.ndarray | None = None
+
+    @property
+    def resamples(self) -> int:
+        """``B``: the replicates besides replicate 0."""
+        return len(self.ratios) - 1
+
+    @classmethod
+    def draw(cls, reference: Reference | None, resamples: int, seed: int) -> Replicates:
+        """Replicate 0 from ``reference``, then ``resamples`` bootstrap replicates of it (by document)."""
+        if reference is None:
+            return cls(np.ones(resamples + 1))
+        rng = np.random.default_rng([seed, 1])
+        base = reference.temperature()
+        drawn = [reference, *(reference.resample(rng) for _ in range(resamples))]
+        ratios = np.array([1.0, *(r.temperature() / base for r in drawn[1:])])
+        hard = np.stack([r.misclassification() for r in drawn])
+        soft = np.stack([r.misclassification(soft=True) for r in drawn])
+        return cls(ratios, hard, soft)
+
+
+def adjust_many(observed: np.ndarray, misclassification: np.ndarray) -> np.ndarray:
+    """:func:`framing.profile.shares.adjust` for many groups at once: ``observed`` is (groups, labels)."""
+    solution = np.linalg.lstsq(misclassification.T, observed.T, rcond=None)[0].T
+    solution = np.clip(solution, 0.0, None)
+    total = solution.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, solution / np.where(total > 0, total, 1), observed)

@@ -1,0 +1,298 @@
+"""A profile's files: ``profile.json`` (the source of truth), ``profile.csv`` and ``profile.html``.
+
+The HTML uses the evaluation report's blocks, page and style
+(:mod:`framing.report.html`): figures are drawn with matplotlib and embedded as
+base64 PNG, so the page needs no network.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from framing.codebook import LABELS
+from framing.files import atomic_write, check_output
+from framing.profile.shares import METHOD_NAMES
+from framing.report.blocks import Image, Items, Note, Section, Table
+from framing.report.html import render_html
+
+if TYPE_CHECKING:
+    from framing.profile.build import Group, Profile
+
+FILES = ("profile.json", "profile.csv", "profile.html")
+INTERVAL = "95% percentile bootstrap"
+COLOURS = dict(zip(LABELS, ("#c0392b", "#1f5fa8", "#2e8b57", "#8a8a8a"), strict=False))
+MOST_GROUPS = 30
+MOST_PANELS = 6
+LINE_COLOURS = ("#1f5fa8", "#d9822b", "#2e8b57", "#c0392b", "#7b4ea3")
+METHOD_TEXT = {
+    "cc": "the share of units whose most probable label is this one. It is biased whenever the classifier "
+    "confuses labels unevenly, and is shown only for comparison",
+    "pcc": "the mean calibrated probability of the label over the group's units. It is unbiased when the "
+    "probabilities are calibrated for this corpus",
+    "acc": "the shares of predicted labels, corrected with the rates at which the classifier confuses each "
+    "label with each other one, measured on held-out labelled units (clipped at 0 and renormalised)",
+    "pacc": "as acc, with mean probabilities in place of counts of predicted labels",
+}
+
+
+def how_text(profile: Profile) -> str:
+    """The plain paragraph saying how the numbers were obtained and how sure they are."""
+    from framing.profile.build import SMALL_DOCUMENTS, SMALL_UNITS
+
+    reference = profile.model.get("reference")
+    model_side = (
+        f"the labelled units the classifier's errors were measured on ({reference['units']} units in "
+        f"{reference['documents']} documents, resampled by document, which changes the corrections and "
+        "the calibration temperature)"
+        if reference
+        else "nothing on the model's side (this model has no stored out-of-fold predictions, so the "
+        "intervals leave out the uncertainty about its errors)"
+    )
+    return (
+        f"Each share is the estimated proportion of a group's units framed with that label. The model "
+        f"({profile.model.get('id')}) gave every unit a probability for each label; the shares shown "
+        f"first are {METHOD_NAMES[profile.method]} ({profile.method}): {METHOD_TEXT[profile.method]}. "
+        f"Each 95% interval is the middle 95% of {profile.resamples} bootstrap replicates; each replicate "
+        f"resamples both {model_side} and the corpus documents (a Poisson bootstrap: each document counts "
+        "0, 1, 2, ... times, all its units together). So the intervals cover the sampling of documents and "
+        "the uncertainty in the classifier's errors as far as the labelled units show it; they do not "
+        "cover errors that the labelled units cannot show, for instance on a corpus unlike the texts the "
+        f"model was trained and checked on. Groups with fewer than {SMALL_UNITS} units or {SMALL_DOCUMENTS} "
+        "documents are marked: "
+        "their shares and intervals are unreliable."
+    )
+
+
+def _group_dict(group: Group, profile: Profile) -> dict[str, Any]:
+    values, period = group.key
+    return {
+        "name": group.name,
+        "by": dict(zip(profile.grouping.by, values, strict=False)),
+        "period": period,
+        "units": group.units,
+        "documents": group.documents,
+        "small": group.small,
+        "shares": {
+            method: {label: vars(estimate) for label, estimate in estimates.items()}
+            for method, estimates in group.shares.items()
+        },
+    }
+
+
+def profile_dict(profile: Profile) -> dict[str, Any]:
+    """The JSON form of a profile: every number, and how it was obtained."""
+    grouping = profile.grouping
+    result = {
+        "labels": list(LABELS),
+        "method": profile.method,
+        "method_name": METHOD_NAMES[profile.method],
+        "methods": {method: METHOD_NAMES[method] for method in profile.methods},
+        "interval": {
+            "type": INTERVAL,
+            "level": 0.95,
+            "resamples": profile.resamples,
+            "seed": profile.seed,
+            "resampled": "the labelled reference by document, and the corpus documents (Poisson bootstrap)",
+        },
+        "model": profile.model,
+        "input": {
+            "sources": profile.sources,
+            "units": profile.units,
+            "documents": profile.documents,
+            "units_without_document": profile.units_without_document,
+            "units_without_readable_date": profile.undated if grouping.date else None,
+        },
+        "grouping": {"by": list(grouping.by), "date": grouping.date, "period": grouping.period},
+        "how": how_text(profile),
+        "warnings": profile.warnings,
+        "groups": [_group_dict(group, profile) for group in profile.groups],
+    }
+    if profile.actor_mentions:
+        result["actor_mentions"] = profile.actor_mentions
+    return result
+
+
+def profile_csv(profile: Profile) -> str:
+    """One row per group x label x method: share, low, high, units, documents."""
+    stream = io.StringIO()
+    writer = csv.writer(stream, lineterminator="\n")
+    period = ["period"] if profile.grouping.date else []
+    numbers = ["share", "low", "high", "n", "documents"]
+    writer.writerow([*profile.grouping.by, *period, "label", "method", *numbers])
+    for group in profile.groups:
+        values, key_period = group.key
+        cells = list(values) or [""] * len(profile.grouping.by)
+        cells += [key_period or ""] if profile.grouping.date else []
+        for label in LABELS:
+            for method in profile.methods:
+                estimate = group.shares[method][label]
+                numbers = [_cell(estimate.share), _cell(estimate.low), _cell(estimate.high)]
+                writer.writerow([*cells, label, method, *numbers, group.units, group.documents])
+    return stream.getvalue()
+
+
+def _cell(value: float | None) -> str:
+    return "" if value is None else f"{value:.6f}"
+
+
+def write_profile(profile: Profile, folder: str | Path) -> dict[str, Path]:
+    """Write ``profile.json``, ``profile.csv`` and ``profile.html`` into ``folder``; return their paths."""
+    folder = Path(folder)
+    paths = {name.split(".")[1]: check_output(folder / name) for name in FILES}
+    texts = {
+        "json": json.dumps(profile_dict(profile), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+        "csv": profile_csv(profile),
+        "html": profile_html(profile),
+    }
+    for kind, path in paths.items():
+        with atomic_write(path) as stream:
+            stream.write(texts[kind])
+    return paths
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def _share_text(estimate: Any) -> str:
+    if estimate.low is None:
+        return f"{estimate.share:.2f}"
+    return f"{estimate.share:.2f} [{estimate.low:.2f}, {estimate.high:.2f}]"
+
+
+def _png(figure: Figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _largest(groups: list[Group], most: int) -> list[Group]:
+    whole = [g for g in groups if not g.key[0]]
+    rest = sorted((g for g in groups if g.key[0]), key=lambda g: -g.units)[: most - len(whole)]
+    return whole + sorted(rest, key=lambda g: g.key)
+
+
+def groups_figure(groups: list[Group], method: str) -> Figure:
+    """Shares of each label by group, with 95% interval bars: one panel per label."""
+    figure = Figure(figsize=(11, 1.2 + 0.32 * len(groups)), layout="constrained")
+    axes = figure.subplots(1, len(LABELS), sharey=True)
+    y = np.arange(len(groups))
+    for ax, label in zip(axes, LABELS, strict=True):
+        estimates = [g.shares[method][label] for g in groups]
+        share = np.array([e.share for e in estimates])
+        low = np.array([e.low if e.low is not None else e.share for e in estimates])
+        high = np.array([e.high if e.high is not None else e.share for e in estimates])
+        error = np.clip(np.vstack([share - low, high - share]), 0, None)
+        ax.errorbar(share, y, xerr=error, fmt="o", capsize=3, color=COLOURS[label])
+        ax.set(xlim=(0, 1), title=label, xlabel="share")
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(y, [g.name + (" *" if g.small else "") for g in groups])
+    axes[0].invert_yaxis()
+    return figure
+
+
+def time_figure(series: list[tuple[str, list[Group]]], method: str) -> Figure:
+    """Shares over time with 95% bands: one panel per label, one line per group (all units first)."""
+    periods = sorted({g.key[1] for _, groups in series for g in groups})
+    position = {period: i for i, period in enumerate(periods)}
+    figure = Figure(figsize=(11, 7), layout="constrained")
+    axes = figure.subplots(2, 2, sharex=True, sharey=True).ravel()
+    colours = ["#111111", *LINE_COLOURS]
+    for ax, label in zip(axes, LABELS, strict=True):
+        for colour, (name, groups) in zip(colours, series, strict=False):
+            x = np.array([position[g.key[1]] for g in groups])
+            estimates = [g.shares[method][label] for g in groups]
+            share = np.array([e.share for e in estimates])
+            low = np.array([np.nan if e.low is None else e.low for e in estimates])
+            high = np.array([np.nan if e.high is None else e.high for e in estimates])
+            ax.plot(x, share, "o-", color=colour, label=name, ms=3, lw=2 if colour == colours[0] else 1.2)
+            ax.fill_between(x, low, high, color=colour, alpha=0.1)
+        ax.set(ylim=(0, 1), title=label)
+        ax.grid(alpha=0.3)
+    for ax in axes[2:]:
+        ax.set_xticks(range(len(periods)), periods, rotation=45 if len(periods) > 6 else 0, ha="right")
+    axes[0].set_ylabel("share")
+    axes[2].set_ylabel("share")
+    axes[0].legend(loc="upper left", fontsize="small")
+    return figure
+
+
+def _shares_table(groups: list[Group], method: str) -> Table:
+    rows = [
+        [
+            g.name,
+            str(g.units),
+            str(g.documents),
+            *(_share_text(g.shares[method][label]) for label in LABELS),
+            "small" if g.small else "",
+        ]
+        for g in groups
+    ]
+    return Table(["group", "units", "documents", *LABELS, ""], rows, numeric=(1, 2, 3, 4, 5, 6))
+
+
+def profile_html(profile: Profile) -> str:
+    """The profile as one self-contained HTML page."""
+    method = profile.method
+    overall = [g for g in profile.groups if g.key[1] is None]
+    over_time = [g for g in profile.groups if g.key[1] is not None]
+    images: dict[str, str] = {}
+    shown = _largest(overall, MOST_GROUPS)
+    images["groups"] = _png(groups_figure(shown, method))
+    caption = f"Shares by group ({method}), 95% intervals; * marks small groups"
+    if len(shown) < len(overall):
+        caption += f"; the {len(shown)} largest of {len(overall)} groups"
+    sources = ", ".join(profile.sources) or "rows"
+    summary = [
+        f"{profile.units} units in {profile.documents} documents from {sources}; "
+        f"model {profile.model.get('id')}; shares by {METHOD_NAMES[method]} ({method}); "
+        f"{INTERVAL} intervals from {profile.resamples} replicates (seed {profile.seed})."
+    ]
+    how = "How these numbers were obtained and how sure they are"
+    sections = [Section("how", how, [*summary, how_text(profile)])]
+    if profile.warnings:
+        sections.append(Section("warnings", "Warnings", [Note(w) for w in profile.warnings]))
+    sections.append(
+        Section("groups", "Shares by group", [Image("groups", caption), _shares_table(overall, method)])
+    )
+    if over_time:
+        by_group: dict[tuple[str, ...], list[Group]] = {}
+        for group in over_time:
+            by_group.setdefault(group.key[0], []).append(group)
+        names = {g.key[0]: g.name for g in overall}
+        ordered = sorted(by_group, key=lambda v: (len(v) > 0, -sum(g.units for g in by_group[v])))
+        series = [(names.get(values, "all units"), by_group[values]) for values in ordered[:MOST_PANELS]]
+        images["time"] = _png(time_figure(series, method))
+        time_caption = f"Shares per {profile.grouping.period} ({method}), 95% bands"
+        if len(ordered) > MOST_PANELS:
+            time_caption += f"; all units and the {MOST_PANELS - 1} largest of {len(ordered) - 1} groups"
+        sections.append(
+            Section(
+                "time",
+                f"Shares over time (by {profile.grouping.period} of {profile.grouping.date})",
+                [Image("time", time_caption), _shares_table(over_time, method)],
+            )
+        )
+    compared = [
+        [g.name, m, *(_share_text(g.shares[m][label]) for label in LABELS)]
+        for g in shown
+        for m in profile.methods
+    ]
+    sections.append(
+        Section(
+            "methods",
+            "Every method",
+            [
+                Items([f"{m}: {METHOD_NAMES[m]}: {METHOD_TEXT[m]}." for m in profile.methods]),
+                Table(["group", "method", *LABELS], compared, numeric=(2, 3, 4, 5)),
+            ],
+        )
+    )
+    return render_html("Frame profile", sections, images)

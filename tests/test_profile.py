@@ -1,0 +1,290 @@
+"""Frame profiles: groups, periods, shares, intervals, order independence, inputs, outputs and the CLI."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from framing.cli import app
+from framing.codebook import LABELS
+from framing.errors import FramingError
+from framing.model.predict import load_model, predict
+from framing.profile.bootstrap import document_key, poisson_weights
+from framing.profile.build import Plan, accumulate, profile
+from framing.profile.groups import Grouping, period_of
+from framing.profile.shares import Reference, Totals, estimate
+from framing.profile.write import write_profile
+
+FIXTURES = Path(__file__).parent / "fixtures"
+runner = CliRunner()
+OUTLETS = ("Mail", "Guardian", "Sun")
+
+
+def labelled() -> list[dict]:
+    return [json.loads(line) for line in (FIXTURES / "labels.jsonl").read_text().splitlines()]
+
+
+def make_units(count: int = 240, per_document: int = 4, alike: bool = False) -> list[dict]:
+    """Units of ``count // per_document`` documents, each with an outlet and a month in its meta.
+
+    ``alike``: each document's texts all have one gold label, so documents differ from each other.
+    """
+    pool = [record["text"] for record in labelled()]
+    by_label = {label: [r["text"] for r in labelled() if r["label"] == label] for label in LABELS}
+    units = []
+    for i in range(count):
+        document = i // per_document
+        if alike:
+            pool = by_label[LABELS[(document * 7) % len(LABELS)]]
+        meta = {"outlet": OUTLETS[document % 3], "published": f"2009-0{1 + document % 4}-15"}
+        units.append(
+            {
+                "unit_id": f"u{i}",
+                "doc_id": f"d{document}",
+                "kind": "sentence",
+                "text": pool[i % len(pool)],
+                "meta": meta,
+            }
+        )
+    return units
+
+
+@pytest.fixture(scope="module")
+def model(model_path):
+    return load_model(model_path)
+
+
+@pytest.fixture(scope="module")
+def units() -> list[dict]:
+    return make_units()
+
+
+def as_jsonl(rows: list[dict], path: Path) -> Path:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def test_the_model_keeps_its_out_of_fold_reference(model):
+    assert Reference.from_metadata(model.metadata) is not None
+
+
+def test_groups_count_in_their_group_and_every_margin(model, units):
+    result = profile(units, model, by=["outlet"], date="published", resamples=20)
+    names = [g.name for g in result.groups]
+    assert names[0] == "all units"
+    assert (
+        "outlet=Mail" in names and "published 2009-01" in names and "outlet=Mail, published 2009-01" in names
+    )
+    by_name = {g.name: g for g in result.groups}
+    assert by_name["all units"].units == len(units) and by_name["all units"].documents == len(units) // 4
+    assert sum(by_name[f"outlet={o}"].units for o in OUTLETS) == len(units)
+    assert sum(by_name[f"published 2009-0{m}"].units for m in range(1, 5)) == len(units)
+    assert result.methods == ("cc", "pcc", "acc", "pacc")
+
+
+def test_no_by_is_the_whole_corpus(model, units):
+    result = profile(units, model, resamples=20)
+    assert [g.name for g in result.groups] == ["all units"]
+
+
+@pytest.mark.parametrize(
+    ("value", "period", "expected"),
+    [
+        ("2009-03-12", "month", "2009-03"),
+        ("2009-03-12T23:30:00Z", "quarter", "2009-Q1"),
+        ("2009-11", "quarter", "2009-Q4"),
+        ("2009", "year", "2009"),
+        ("2009", "month", None),
+        ("11 April , 2013 11:00 pm", "month", "2013-04"),
+        ("12/03/2009", "month", None),
+        ("soon", "year", None),
+        (None, "year", None),
+        (20090312, "year", None),
+    ],
+)
+def test_date_periods(value, period, expected):
+    assert period_of(value, period) == expected
+
+
+def test_unreadable_dates_are_counted_and_left_out_of_the_periods_only(model, units):
+    rows = [
+        dict(u, meta={**u["meta"], "published": "last week"}) if i < 3 else u for i, u in enumerate(units)
+    ]
+    result = profile(rows, model, date="published", period="year", resamples=20)
+    assert result.undated == 3
+    assert any("3 of 240 units have a 'published' that is not a readable date" in w for w in result.warnings)
+    by_name = {g.name: g.units for g in result.groups}
+    assert by_name == {"all units": 240, "published 2009": 237}
+
+
+def test_shares_match_the_estimators_on_the_same_units(model, units):
+    result = profile(units, model, by=["outlet"], resamples=20)
+    reference = Reference.from_metadata(model.metadata)
+    for outlet in OUTLETS:
+        members = [u["text"] for u in units if u["meta"]["outlet"] == outlet]
+        probabilities = np.array(
+            [[p.probabilities[label] for label in LABELS] for p in predict(members, model)]
+        )
+        group = next(g for g in result.groups if g.name == f"outlet={outlet}")
+        for method in result.methods:
+            expected = estimate(Totals.of(probabilities), method, reference)
+            shares = [group.shares[method][label].share for label in LABELS]
+            assert shares == pytest.approx(expected, abs=1e-5), method
+
+
+def test_intervals_contain_the_estimate_and_widen_with_fewer_documents(model):
+    many = profile(make_units(240, per_document=2, alike=True), model, resamples=100)
+    few = profile(make_units(240, per_document=20, alike=True), model, resamples=100)
+    for result in (many, few):
+        for group in result.groups:
+            for estimates in group.shares.values():
+                for e in estimates.values():
+                    assert e.low - 1e-9 <= e.share <= e.high + 1e-9
+
+    def width(result):
+        shares = result.groups[0].shares["cc"]
+        return sum(e.high - e.low for e in shares.values())
+
+    assert width(few) > 1.5 * width(many)
+    assert any("fewer than 30 units or 5 documents" in w for w in profile(make_units(40, 10), model).warnings)
+
+
+def test_poisson_weights_have_mean_and_variance_one_and_depend_only_on_the_document():
+    keys = np.array([document_key(0, f"d{i}") for i in range(2000)], dtype=np.uint64)
+    weights = poisson_weights(keys, 200)
+    assert (poisson_weights(np.arange(2000, dtype=np.uint64), 200).mean(axis=0) > 0.85).all()
+    assert weights.mean() == pytest.approx(1, abs=0.01) and weights.var() == pytest.approx(1, abs=0.02)
+    assert (poisson_weights(keys[::-1], 200) == weights[::-1]).all()
+
+
+def test_the_result_does_not_depend_on_order_or_partitioning(model, units):
+    shuffled = units[:]
+    random.Random(3).shuffle(shuffled)
+    options = {"by": ["outlet", "kind"], "date": "published", "resamples": 50, "seed": 7}
+    first = profile(units, model, **options).to_dict()
+    assert profile(shuffled, model, **options).to_dict() == first
+
+    plan = Plan(Grouping(["outlet"]), np.linspace(0.8, 1.2, 31), seed=7, batch_size=16)
+    records = [("<rows>", i, row) for i, row in enumerate(units)]
+    whole = accumulate(records, plan, model)
+    parts = accumulate(records[:100], plan, model).merge(accumulate(records[100:], plan, model))
+    assert whole.tables.keys() == parts.tables.keys()
+    for key, table in whole.tables.items():
+        assert (parts.tables[key] == table).all()
+        assert parts.document_count(key) == whole.document_count(key)
+
+
+def test_a_predictions_file_gives_the_same_profile_as_its_units(model_path, units, tmp_path):
+    source = as_jsonl(units, tmp_path / "units.jsonl")
+    predictions = tmp_path / "predictions.jsonl"
+    result = runner.invoke(app, ["predict", str(source), "-o", str(predictions), "--model", str(model_path)])
+    assert result.exit_code == 0, result.output
+    options = ["--by", "outlet", "--date", "published", "--resamples", "30", "--model", str(model_path)]
+    for name, path in (("a", source), ("b", predictions)):
+        result = runner.invoke(app, ["profile", str(path), "-o", str(tmp_path / name), *options])
+        assert result.exit_code == 0, result.output
+    a, b = (json.loads((tmp_path / name / "profile.json").read_text()) for name in "ab")
+    assert a["input"]["sources"] != b["input"]["sources"]
+    assert {**a, "input": None} == {**b, "input": None}
+    assert (tmp_path / "a" / "profile.csv").read_text() == (tmp_path / "b" / "profile.csv").read_text()
+
+
+def test_the_cli_writes_json_csv_and_self_contained_html(model_path, units, tmp_path):
+    source = as_jsonl(units, tmp_path / "units.jsonl")
+    out = tmp_path / "out"
+    command = ["profile", str(source), "-o", str(out), "--by", "outlet", "--date", "published", "--model"]
+    result = runner.invoke(app, [*command, str(model_path), "--resamples", "20", "--method", "acc"])
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "profile.json").read_text())
+    assert data["method"] == "acc" and data["interval"]["resamples"] == 20
+    assert data["model"]["reference"]["units"] == 48
+    assert data["input"] == {
+        "sources": [str(source)],
+        "units": 240,
+        "documents": 60,
+        "units_without_document": 0,
+        "units_without_readable_date": 0,
+    }
+    lines = (out / "profile.csv").read_text().splitlines()
+    assert lines[0] == "outlet,period,label,method,share,low,high,n,documents"
+    assert len(lines) == 1 + len(data["groups"]) * len(LABELS) * 4
+    page = (out / "profile.html").read_text()
+    assert "How these numbers were obtained" in page and "Shares over time" in page
+    assert page.count("data:image/png;base64,") == 2
+    assert not re.search(r"(src|href)=\"(https?:)?//", page) and "<script" not in page
+
+
+def test_a_missing_column_is_an_error_that_lists_the_columns(model_path, units, tmp_path):
+    source = as_jsonl(units, tmp_path / "units.jsonl")
+    result = runner.invoke(
+        app, ["profile", str(source), "-o", str(tmp_path / "o"), "--by", "outlt", "--model", str(model_path)]
+    )
+    assert result.exit_code == 1
+    assert "no column 'outlt'" in result.output
+    assert "columns seen: unit_id, doc_id, kind, text, meta, outlet, published" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "o" / "profile.json").exists()
+
+
+def test_units_without_documents_are_their_own_and_say_so(model, units):
+    rows = [{k: v for k, v in u.items() if k != "doc_id"} for u in units]
+    result = profile(rows, model, resamples=20)
+    assert result.groups[0].documents == len(units)
+    assert any("240 units have no doc_id: each is its own document" in w for w in result.warnings)
+
+
+def test_a_model_without_a_reference_falls_back_to_pcc_with_a_warning(model, units):
+    metadata = {k: v for k, v in model.metadata.items() if k != "out_of_fold"}
+    rows = [
+        {**u, "probabilities": p.probabilities}
+        for u, p in zip(units, predict([u["text"] for u in units], model), strict=True)
+    ]
+    result = profile(rows, metadata=metadata, method="pacc", resamples=20)
+    assert result.method == "pcc" and result.methods == ("cc", "pcc")
+    assert any("no out-of-fold predictions" in w for w in result.warnings)
+    assert result.model["reference"] is None
+
+
+def test_rows_without_probabilities_need_a_model(model, units):
+    with pytest.raises(FramingError, match="no 'probabilities' field, and no model"):
+        profile(units, metadata=model.metadata, resamples=20)
+
+
+def test_outputs_are_checked_before_the_work(model_path, units, tmp_path):
+    source = as_jsonl(units, tmp_path / "units.jsonl")
+    (tmp_path / "blocked").write_text("a file")
+    result = runner.invoke(
+        app, ["profile", str(source), "-o", str(tmp_path / "blocked"), "--model", str(model_path)]
+    )
+    assert result.exit_code == 1 and "is a file" in result.output
+
+
+def test_the_profile_can_be_written_from_python(model, units, tmp_path):
+    paths = write_profile(profile(units[:40], model, resamples=20), tmp_path / "p")
+    assert sorted(path.name for path in paths.values()) == ["profile.csv", "profile.html", "profile.json"]
+
+
+def test_an_empty_input_and_damaged_probabilities_are_clean_errors(model, units):
+    with pytest.raises(FramingError, match="No units to profile"):
+        profile([], model, resamples=20)
+    damaged = [{**units[0], "probabilities": {"none": 1.0}}]
+    with pytest.raises(FramingError, match=r"<rows>:1: 'probabilities' must map each label"):
+        profile(damaged, model, resamples=20)
+
+
+def test_replicate_temperatures_rescale_probabilities_as_retemper_does():
+    from framing.profile.build import _tempered
+    from framing.profile.shares import retemper
+
+    probabilities = np.random.default_rng(1).dirichlet(np.full(len(LABELS), 0.3), size=200)
+    probabilities[0] = [1.0, 0.0, 0.0, 0.0]
+    ratios = np.array([1.0, 0.5, 2.0, 0.01, 50.0])
+    tempered = _tempered(probabilities, ratios)
+    for j, ratio in enumerate(ratios):
+        got = np.stack([tempered[k][:, j] for k in range(len(LABELS))], axis=1)
+        assert got == pytest.approx(retemper(probabilities, ratio), abs=1e-12)
