@@ -266,7 +266,12 @@ def test_outputs_are_checked_before_the_work(model_path, units, tmp_path):
 
 def test_the_profile_can_be_written_from_python(model, units, tmp_path):
     paths = write_profile(profile(units[:40], model, resamples=20), tmp_path / "p")
-    assert sorted(path.name for path in paths.values()) == ["profile.csv", "profile.html", "profile.json"]
+    assert sorted(path.name for path in paths.values()) == [
+        "actors.csv",
+        "profile.csv",
+        "profile.html",
+        "profile.json",
+    ]
 
 
 def test_an_empty_input_and_damaged_probabilities_are_clean_errors(model, units):
