@@ -189,11 +189,11 @@ def count_actor_mentions(
     weights = np.empty((len(p), len(ratios)))
     weights[:, 0] = 1.0
     weights[:, 1:] = poisson_weights(documents[mentioning], len(ratios) - 1)
-    tempered = (
-        [features[:, 1 + K + k, None] for k in range(K)]
-        if np.all(ratios == 1.0)
-        else [_quantise(t) for t in _tempered(p, ratios)]
-    )
+    tempered = [features[:, 1 + K + k, None] for k in range(K)]  # replicate 0: the probabilities
+    if not np.all(ratios[1:] == 1.0):
+        tempered = [
+            np.hstack([t, _quantise(r)]) for t, r in zip(tempered, _tempered(p, ratios[1:]), strict=True)
+        ]
     for r in range(len(ROLES)):
         unit = mentions[:, r] > 0
         if not unit.any():
@@ -516,11 +516,10 @@ def summarise_actors(accumulator: Accumulator, resamples: int) -> dict[Key, dict
     """
     result = {}
     for key, counts in accumulator.actors.items():
-        group = accumulator.tables[key][:1]
+        counts, group = counts[None], accumulator.tables[key][:1].copy()
         if key == ((), None) and accumulator.actor_replicates is not None:
-            counts, group = accumulator.actor_replicates, accumulator.tables[key]
-        else:
-            counts = counts[None]
+            counts, group = accumulator.actor_replicates, accumulator.tables[key].copy()
+        group[0, TEMPERED] = group[0, SUMS]  # the point estimate: the probabilities themselves
         roles = {}
         for r, role in enumerate(ROLES):
             mentioning = counts[:, r, :1]
