@@ -189,19 +189,16 @@ def count_actor_mentions(
     weights = np.empty((len(p), len(ratios)))
     weights[:, 0] = 1.0
     weights[:, 1:] = poisson_weights(documents[mentioning], len(ratios) - 1)
+    # all sums below are exact (integer weights times 0/1 or multiples of 2^-20), so matrix products do
+    by_role = (mentions[:, :, None] * features[:, None, : 1 + K]).reshape(len(p), -1)
+    replicates[:, :, : 1 + K] += (weights.T @ by_role).reshape(len(ratios), len(ROLES), 1 + K)
     tempered = [features[:, 1 + K + k, None] for k in range(K)]  # replicate 0: the probabilities
     if not np.all(ratios[1:] == 1.0):
         tempered = [
             np.hstack([t, _quantise(r)]) for t, r in zip(tempered, _tempered(p, ratios[1:]), strict=True)
         ]
-    for r in range(len(ROLES)):
-        unit = mentions[:, r] > 0
-        if not unit.any():
-            continue
-        w = weights[unit]
-        replicates[:, r, : 1 + K] += w.T @ features[unit, : 1 + K]
-        for k in range(K):
-            replicates[:, r, 1 + K + k] += (w * tempered[k][unit]).sum(axis=0)
+    for k in range(K):
+        replicates[:, :, 1 + K + k] += (mentions.T @ (weights * tempered[k])).T
 
 
 def role_mentions(actors: Iterable[Iterable[Any]]) -> np.ndarray:
