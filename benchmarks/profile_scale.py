@@ -17,8 +17,9 @@ since `framing train` stores its out-of-fold predictions, for the corrected
 methods) and, for ``--workers``, the scale extra.
 
 Profiles count actor roles by default (rules on the text); ``--compare-actors``
-adds the single-process profiles again with ``--no-actors``, to show what the
-actors cost.
+adds the single-process profiles again with ``--no-actors``, and `framing
+predict --actors` with a profile of its output (actors read, not matched), to
+show what the actors cost.
 
 Usage: python benchmarks/profile_scale.py [--units 1000000] [--documents 50000] [--workers 2]
 [--compare-actors]
@@ -99,6 +100,16 @@ def main() -> None:
                 runs.append(
                     (f"profile, from {name}, --no-actors", [*FRAMING, "profile", str(source), "-o", output])
                 )
+            with_actors = folder / "predictions-actors.jsonl"
+            runs.append(
+                ("predict --actors", [*FRAMING, "predict", str(units), "-o", str(with_actors), "--actors"])
+            )
+            runs.append(
+                (
+                    "profile, from predictions with actors",
+                    [*FRAMING, "profile", str(with_actors), "-o", str(folder / "with-actors")],
+                )
+            )
         for count in args.workers:
             workers = ["--workers", str(count)]
             for name, source in (("units", units), ("predictions", predictions)):

@@ -539,8 +539,8 @@ def profile(
         typer.Option(
             "--actors/--no-actors",
             help="Count the actor roles each unit mentions, by frame ('Who is blamed', actors.csv; "
-            "docs/actors.md). Rows of `framing predict --actors` output keep their actors; other units "
-            "are matched by the rules, which costs about PLACEHOLDER; --no-actors skips them.",
+            "docs/actors.md): rules on the text, about 7 s per 100,000 units; rows of `framing predict "
+            "--actors` output keep their actors (about 1.5 s). --no-actors skips them.",
         ),
     ] = True,
     actor_patterns: ActorPatternsOption = None,

@@ -9,6 +9,12 @@ count documents), whatever the number of units; accumulators of partitions
 add up (:meth:`Accumulator.merge`), and :func:`summarise` turns the total into
 a :class:`Profile`.
 
+With actors (``Plan.actors``), each unit's actor roles (its ``actors`` field,
+or the rules' finds on its text, in the same batches as prediction) are
+counted too, per group, role and label (:func:`count_actor_mentions`):
+O(groups x roles x labels), plus O(replicates x roles x labels) for the
+whole corpus's intervals.
+
 Probabilities are rounded to multiples of 2^-20 (about 1e-6) before they are
 summed, so every sum is exact in floating point: the result does not depend
 on the order of the input or on how it was split into partitions.
