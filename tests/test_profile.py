@@ -451,3 +451,110 @@ def test_a_damaged_actors_field_is_a_clean_error(model):
 
 def test_profile_without_actors_from_python(model, units):
     assert profile(units[:20], model, resamples=20, actors=None).actors == {}
+
+
+def _metrics(model_id: str, errors: dict[str, list[float]], best: str = "pcc") -> dict:
+    """An evaluation's metrics with one held-out fold per error vector (truth: equal shares)."""
+    true = dict.fromkeys(LABELS, 0.25)
+    folds = [
+        {"true": true, "estimates": {m: {label: 0.25 + e for label, e in zip(LABELS, errs, strict=True)}}}
+        for m, errs in errors.items()
+    ]
+    return {
+        "model_id": model_id,
+        "protocols": {"cv": {"share_error": {"methods": list(errors), "folds": folds, "best_method": best}}},
+    }
+
+
+def test_held_out_errors_are_read_from_an_evaluation_and_drawn_per_replicate(tmp_path):
+    from framing.profile.bootstrap import HeldOutErrors, read_held_out_errors
+
+    path = tmp_path / "metrics.json"
+    path.write_text(json.dumps(_metrics("m1", {"cc": [0.1, -0.1, 0.0, 0.0]})))
+    evaluation = read_held_out_errors(path)
+    assert evaluation.errors["cc"] == pytest.approx(np.array([[0.1, -0.1, 0.0, 0.0]]))
+    drawn = evaluation.draw("cc", 5, seed=0)
+    assert drawn.shape == (6, len(LABELS))
+    assert drawn[0].tolist() == [0, 0, 0, 0]  # the point estimate carries no error
+    assert drawn[1:] == pytest.approx(np.tile([0.1, -0.1, 0.0, 0.0], (5, 1)))
+    assert evaluation.draw("acc", 5, seed=0) is None
+    with pytest.raises(FramingError, match="no share errors"):
+        HeldOutErrors.from_metrics({"protocols": {"cv": {}}}, path)
+
+
+def test_shifted_shares_stay_shares():
+    from framing.profile.bootstrap import shifted
+
+    shares = np.array([[[0.05, 0.45, 0.2, 0.3]]])
+    moved = shifted(shares, np.array([[0.1, -0.1, 0.0, 0.0]]))
+    assert (moved >= 0).all()
+    assert moved.sum() == pytest.approx(1.0)
+    assert moved[0, 0, 0] == 0.0
+
+
+def test_held_out_errors_widen_the_intervals_and_choose_the_default_method(model, units):
+    from framing.profile.bootstrap import HeldOutErrors
+
+    errors = {m: [[0.08, -0.08, 0.0, 0.0], [-0.08, 0.08, 0.0, 0.0]] for m in ("cc", "pcc", "acc", "pacc")}
+    folds = [
+        {
+            "true": dict.fromkeys(LABELS, 0.25),
+            "estimates": {
+                m: {label: 0.25 + e[k][i] for i, label in enumerate(LABELS)} for m, e in errors.items()
+            },
+        }
+        for k in range(2)
+    ]
+    metrics = {
+        "model_id": model.metadata["model_id"],
+        "protocols": {"cv": {"share_error": {"methods": list(errors), "folds": folds, "best_method": "acc"}}},
+    }
+    evaluation = HeldOutErrors.from_metrics(metrics, "metrics.json")
+    plain = profile(units, model, resamples=50)
+    widened = profile(units, model, resamples=50, evaluation=evaluation)
+    assert plain.method == "cc" and widened.method == "acc"
+    first = LABELS[0]
+    narrow = plain.groups[0].shares["cc"][first]
+    wide = widened.groups[0].shares["cc"][first]
+    assert wide.share == narrow.share  # the point estimate is unchanged
+    assert wide.high - wide.low > (narrow.high - narrow.low) + 0.05
+    assert any("No evaluation" in w for w in plain.warnings)
+    assert not any("No evaluation" in w for w in widened.warnings)
+    assert widened.to_dict()["evaluation"]["held_out_folds"] == 2
+
+
+def test_an_evaluation_of_another_model_is_named_in_a_warning(model, units):
+    from framing.profile.bootstrap import HeldOutErrors
+
+    evaluation = HeldOutErrors.from_metrics(_metrics("other-model", {"cc": [0.0] * 4}), "m.json")
+    result = profile(units, model, resamples=20, evaluation=evaluation)
+    assert any("other-model" in w for w in result.warnings)
+
+
+def test_profile_cli_finds_the_models_evaluation_in_reports(model, units, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    model_id = model.metadata["model_id"]
+    folder = tmp_path / "reports" / model_id
+    folder.mkdir(parents=True)
+    (folder / "metrics.json").write_text(
+        json.dumps(_metrics(model_id, {"cc": [0.05, -0.05, 0.0, 0.0]}, "cc"))
+    )
+    source = as_jsonl(units, tmp_path / "units.jsonl")
+    result = runner.invoke(
+        app,
+        [
+            "profile",
+            str(source),
+            "-o",
+            str(tmp_path / "out"),
+            "--model",
+            str(model.path),
+            "--resamples",
+            "20",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    written = json.loads((tmp_path / "out" / "profile.json").read_text())
+    assert written["evaluation"]["path"].endswith("metrics.json")
+    assert written["method"] == "cc"
+    assert "held-out sources" in written["how"]

@@ -470,7 +470,7 @@ Period = StrEnum("Period", {name: name for name in PERIODS})
 """Periods of shares over time (:data:`framing.profile.groups.PERIODS`)."""
 Method = StrEnum("Method", {name: name for name in METHODS})
 """Share estimators (:data:`framing.profile.shares.METHODS`)."""
-DEFAULT_PERIOD, DEFAULT_SHARE_METHOD = Period("month"), Method(DEFAULT_METHOD)
+DEFAULT_PERIOD = Period("month")
 
 
 @app.command()
@@ -500,13 +500,14 @@ def profile(
         Period, typer.Option(help="With --date: the period shares are given for.")
     ] = DEFAULT_PERIOD,
     method: Annotated[
-        Method,
+        Method | None,
         typer.Option(
             help="Share method to lead with (every method is in profile.json and profile.csv): cc counts "
             "predicted labels; pcc averages probabilities; acc and pacc correct them for the classifier's "
-            "measured errors."
+            "errors measured on labelled units. Default: the method the evaluation found best, else "
+            f"{DEFAULT_METHOD} (best in this project's own evaluation)."
         ),
-    ] = DEFAULT_SHARE_METHOD,
+    ] = None,
     resamples: Annotated[
         int, typer.Option(min=10, help="Bootstrap replicates behind each 95% interval.")
     ] = DEFAULT_RESAMPLES,
@@ -534,6 +535,14 @@ def profile(
     partition_rows: Annotated[
         int, typer.Option(min=1, help="With --scheduler or --workers: rows per partition of each file.")
     ] = ROWS_PER_PART,
+    evaluation: Annotated[
+        Path | None,
+        typer.Option(
+            help="metrics.json of `framing evaluate` for this model: its share errors on held-out sources "
+            "widen the intervals, and its best method is the default. Default: reports/<model id>/"
+            "metrics.json when it exists."
+        ),
+    ] = None,
     actors: Annotated[
         bool,
         typer.Option(
@@ -553,6 +562,7 @@ def profile(
     """
     from framing.corpus.tables import TABLE_SUFFIXES
     from framing.files import check_output
+    from framing.profile.bootstrap import read_held_out_errors
     from framing.profile.build import profile_files
     from framing.profile.write import FILES, write_profile
     from framing.scale.partitions import prediction_inputs
@@ -566,11 +576,14 @@ def profile(
         fail("--no-actors leaves actors out: drop --actor-patterns and --replace-actor-patterns.")
     finder = _actor_finder(actors, actor_patterns, replace_actor_patterns)
     loaded, metadata = _model_for(files[0], model, text_column)
+    if evaluation is None and (Path("reports") / str(metadata.get("model_id")) / "metrics.json").is_file():
+        evaluation = Path("reports") / str(metadata.get("model_id")) / "metrics.json"
     options = {
         "by": by,
         "date": date,
         "period": period.value,
-        "method": method.value,
+        "method": method.value if method is not None else None,
+        "evaluation": run(read_held_out_errors, evaluation) if evaluation is not None else None,
         "resamples": resamples,
         "seed": seed,
         "text_column": text_column,

@@ -1,4 +1,4 @@
-"""The two resamplings behind a profile's intervals: the labelled reference, and the corpus documents.
+"""What a profile's intervals resample: the labelled reference, the corpus documents, held-out errors.
 
 - :class:`Replicates`: ``B`` bootstrap replicates of the labelled reference
   (documents drawn with replacement, :meth:`Reference.resample`). Each gives
@@ -12,16 +12,26 @@
   document's weights are the same wherever and whenever it is read, so the
   result depends neither on the order of the input nor on how it is split
   into partitions, and no list of documents is ever held in memory.
+- :class:`HeldOutErrors`: each method's share errors on the held-out sources
+  of ``framing evaluate``; each replicate adds one source's errors, drawn at
+  random, so the intervals also cover how wrong the method was on text its
+  model never saw.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from framing.codebook import LABELS
+from framing.errors import FramingError
 from framing.profile.shares import Reference
 
 DEFAULT_RESAMPLES = 200
@@ -91,3 +101,73 @@ def adjust_many(observed: np.ndarray, misclassification: np.ndarray) -> np.ndarr
     total = solution.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, solution / np.where(total > 0, total, 1), observed)
+
+
+@dataclass(frozen=True)
+class HeldOutErrors:
+    """Each share method's signed errors (estimate minus truth) on the held-out folds of an evaluation.
+
+    ``framing evaluate`` measures them where the truth is known
+    (``protocols.cv.share_error`` of its ``metrics.json``): each fold is a
+    source the fold's model never saw. A profile adds one fold's errors, drawn
+    at random, to each bootstrap replicate, so its intervals also cover how
+    wrong the method was on unseen sources.
+    """
+
+    errors: dict[str, np.ndarray]
+    best_method: str
+    model_id: str | None
+    path: str
+
+    @property
+    def folds(self) -> int:
+        """How many held-out folds the errors come from."""
+        return len(next(iter(self.errors.values())))
+
+    @classmethod
+    def from_metrics(cls, metrics: Mapping[str, Any], path: str | Path) -> HeldOutErrors:
+        """The errors in an evaluation's metrics; :class:`FramingError` if it has none."""
+        measured = metrics.get("protocols", {}).get("cv", {}).get("share_error")
+        if not measured or not measured.get("folds"):
+            raise FramingError(
+                f"{path}: this evaluation has no share errors (it predates their measurement): "
+                "run `make evaluate` again."
+            )
+        errors = {
+            method: np.array(
+                [
+                    [fold["estimates"][method][label] - fold["true"][label] for label in LABELS]
+                    for fold in measured["folds"]
+                ]
+            )
+            for method in measured["methods"]
+        }
+        return cls(errors, measured["best_method"], metrics.get("model_id"), str(path))
+
+    def draw(self, method: str, resamples: int, seed: int) -> np.ndarray | None:
+        """``(resamples + 1, labels)`` errors, one fold's per replicate (row 0, the point estimate: none).
+
+        The folds are drawn with the same generator for every method and group, so a replicate stands
+        for one unseen source throughout. ``None`` when ``method`` was not measured.
+        """
+        if method not in self.errors:
+            return None
+        drawn = np.random.default_rng([seed, 2]).integers(self.folds, size=resamples)
+        return np.vstack([np.zeros(len(LABELS)), self.errors[method][drawn]])
+
+
+def read_held_out_errors(path: str | Path) -> HeldOutErrors:
+    """The share errors of the evaluation in ``path`` (its ``metrics.json``)."""
+    try:
+        metrics = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise FramingError(f"{path}: cannot read the evaluation metrics ({exc}).") from exc
+    return HeldOutErrors.from_metrics(metrics, path)
+
+
+def shifted(shares: np.ndarray, errors: np.ndarray) -> np.ndarray:
+    """``(groups, replicates, labels)`` shares minus each replicate's errors, clipped at 0, renormalised."""
+    moved = np.clip(shares - errors[None, :, :], 0.0, None)
+    total = moved.sum(axis=2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, moved / np.where(total > 0, total, 1), shares)
