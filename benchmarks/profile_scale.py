@@ -16,7 +16,13 @@ Needs a trained model ($FRAMING_MODEL or models/framing.joblib; one trained
 since `framing train` stores its out-of-fold predictions, for the corrected
 methods) and, for ``--workers``, the scale extra.
 
+Profiles count actor roles by default (rules on the text); ``--compare-actors``
+adds the single-process profiles again with ``--no-actors``, and `framing
+predict --actors` with a profile of its output (actors read, not matched), to
+show what the actors cost.
+
 Usage: python benchmarks/profile_scale.py [--units 1000000] [--documents 50000] [--workers 2]
+[--compare-actors]
 """
 
 from __future__ import annotations
@@ -62,8 +68,9 @@ def write_units(path: Path, count: int, documents: int) -> None:
 
 
 def numbers(folder: Path) -> list:
-    """The groups of a profile.json (sizes and every share), to compare runs."""
-    return json.loads((folder / "profile.json").read_text(encoding="utf-8"))["groups"]
+    """The groups of a profile.json (sizes and every share, not actors), to compare runs."""
+    groups = json.loads((folder / "profile.json").read_text(encoding="utf-8"))["groups"]
+    return [{k: v for k, v in group.items() if k != "actors"} for group in groups]
 
 
 def main() -> None:
@@ -73,6 +80,7 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=50_000, help="documents they belong to")
     parser.add_argument("--workers", type=int, nargs="*", default=[], help="local Dask worker counts")
     parser.add_argument("--resamples", type=int, default=200, help="bootstrap replicates")
+    parser.add_argument("--compare-actors", action="store_true", help="also profile with --no-actors")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores; load average before the runs: {os.getloadavg()[0]:.1f}")
     grouping = ["--by", "outlet", "--date", "published", "--resamples", str(args.resamples), "-q"]
@@ -86,6 +94,22 @@ def main() -> None:
             ("predict (for comparison)", [*FRAMING, "predict", str(units), "-o", str(predictions)]),
             ("profile, from predictions", [*FRAMING, "profile", str(predictions), "-o", str(folder / "b")]),
         ]
+        if args.compare_actors:
+            for name, source in (("units", units), ("predictions", predictions)):
+                output = str(folder / f"{name}-no-actors")
+                runs.append(
+                    (f"profile, from {name}, --no-actors", [*FRAMING, "profile", str(source), "-o", output])
+                )
+            with_actors = folder / "predictions-actors.jsonl"
+            runs.append(
+                ("predict --actors", [*FRAMING, "predict", str(units), "-o", str(with_actors), "--actors"])
+            )
+            runs.append(
+                (
+                    "profile, from predictions with actors",
+                    [*FRAMING, "profile", str(with_actors), "-o", str(folder / "with-actors")],
+                )
+            )
         for count in args.workers:
             workers = ["--workers", str(count)]
             for name, source in (("units", units), ("predictions", predictions)):
@@ -99,7 +123,8 @@ def main() -> None:
         print(f"{'run':<44} {'wall s':>8} {'CPU s':>8} {'peak MiB':>9} {'units/s':>9}")
         for name, command in runs:
             profile = command[len(FRAMING)] == "profile"
-            wall, cpu, peak = measure([*command, *(grouping if profile else [])])
+            no_actors = ["--no-actors"] if "--no-actors" in name else []
+            wall, cpu, peak = measure([*command, *(grouping if profile else []), *no_actors])
             print(f"{name:<44} {wall:8.1f} {cpu:8.1f} {peak:9d} {args.units / wall:9,.0f}", flush=True)
             if profile and numbers(Path(command[len(FRAMING) + 3])) != numbers(folder / "a"):
                 raise SystemExit(f"{name}: the profile differs from the single-process profile of the units")

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from framing.cli import app
 from framing.codebook import LABELS
 from framing.errors import FramingError
+from framing.model.actors import ROLES, find_actors
 from framing.model.predict import load_model, predict
 from framing.profile.bootstrap import document_key, poisson_weights
 from framing.profile.build import Plan, accumulate, profile
@@ -170,14 +171,19 @@ def test_the_result_does_not_depend_on_order_or_partitioning(model, units):
     first = profile(units, model, **options).to_dict()
     assert profile(shuffled, model, **options).to_dict() == first
 
-    plan = Plan(Grouping(["outlet"]), np.linspace(0.8, 1.2, 31), seed=7, batch_size=16)
+    plan = Plan(Grouping(["outlet"]), np.linspace(0.8, 1.2, 31), seed=7, batch_size=16, actors=find_actors)
     records = [("<rows>", i, row) for i, row in enumerate(units)]
     whole = accumulate(records, plan, model)
     parts = accumulate(records[:100], plan, model).merge(accumulate(records[100:], plan, model))
-    assert whole.tables.keys() == parts.tables.keys()
+    assert whole.tables.keys() == parts.tables.keys() == whole.actors.keys() == parts.actors.keys()
     for key, table in whole.tables.items():
         assert (parts.tables[key] == table).all()
+        assert (parts.actors[key] == whole.actors[key]).all()
         assert parts.document_count(key) == whole.document_count(key)
+    assert whole.actor_replicates.shape == (31, len(ROLES), 1 + 2 * len(LABELS))
+    assert whole.actor_replicates[:, :, 0].sum() > 0
+    assert (parts.actor_replicates == whole.actor_replicates).all()
+    assert (whole.actor_replicates[0] == whole.actors[((), None)]).all()
 
 
 def test_a_predictions_file_gives_the_same_profile_as_its_units(model_path, units, tmp_path):
@@ -217,6 +223,14 @@ def test_the_cli_writes_json_csv_and_self_contained_html(model_path, units, tmp_
     page = (out / "profile.html").read_text()
     assert "How these numbers were obtained" in page and "Shares over time" in page
     assert page.count("data:image/png;base64,") == 2
+    assert "Who is blamed" in page and "not proof that the actor is the one blamed" in page
+    assert "precision 0.94" in page and "recall 0.71" in page
+    actors = (out / "actors.csv").read_text().splitlines()
+    assert actors[0] == "outlet,period,role,label,method,units,role_units,role_share,role_low,role_high," + (
+        "label_units,share,low,high,share_of_label,share_of_label_low,share_of_label_high"
+    )
+    assert len(actors) == 1 + len(data["groups"]) * len(ROLES) * len(LABELS) * 2
+    assert set(data["groups"][0]["actors"]) == set(ROLES)
     assert not re.search(r"(src|href)=\"(https?:)?//", page) and "<script" not in page
 
 
@@ -266,7 +280,12 @@ def test_outputs_are_checked_before_the_work(model_path, units, tmp_path):
 
 def test_the_profile_can_be_written_from_python(model, units, tmp_path):
     paths = write_profile(profile(units[:40], model, resamples=20), tmp_path / "p")
-    assert sorted(path.name for path in paths.values()) == ["profile.csv", "profile.html", "profile.json"]
+    assert sorted(path.name for path in paths.values()) == [
+        "actors.csv",
+        "profile.csv",
+        "profile.html",
+        "profile.json",
+    ]
 
 
 def test_an_empty_input_and_damaged_probabilities_are_clean_errors(model, units):
@@ -288,6 +307,150 @@ def test_replicate_temperatures_rescale_probabilities_as_retemper_does():
     for j, ratio in enumerate(ratios):
         got = np.stack([tempered[k][:, j] for k in range(len(LABELS))], axis=1)
         assert got == pytest.approx(retemper(probabilities, ratio), abs=1e-12)
+
+
+# --------------------------------------------------------------------------- actors
+
+HAND_MADE = [  # outlet, predicted label's probabilities (IB, SF, R, none), the actors' roles
+    ("A", (0.7, 0.1, 0.1, 0.1), ["frontline", "frontline", "council_agency"]),
+    ("A", (0.6, 0.2, 0.1, 0.1), ["named_person"]),
+    ("B", (0.2, 0.5, 0.2, 0.1), ["frontline"]),
+    ("B", (0.1, 0.1, 0.1, 0.7), []),
+]
+
+
+def hand_made_predictions() -> list[dict]:
+    """Four `framing predict --actors` lines whose text the rules find nothing in: the field counts."""
+    return [
+        {
+            "unit_id": f"u{i}",
+            "doc_id": f"d{i}",
+            "meta": {"outlet": outlet},
+            "text": "Nothing to see here.",
+            "label": LABELS[int(np.argmax(p))],
+            "probabilities": dict(zip(LABELS, p, strict=True)),
+            "actors": [{"text": "x", "start": 0, "end": 1, "role": role} for role in roles],
+        }
+        for i, (outlet, p, roles) in enumerate(HAND_MADE)
+    ]
+
+
+def test_actor_counts_on_hand_made_predictions(model):
+    result = profile(hand_made_predictions(), metadata=model.metadata, by=["outlet"], resamples=200)
+    whole, a, b = (result.actors[key] for key in [((), None), (("A",), None), (("B",), None)])
+    frontline = whole["frontline"]
+    assert frontline.units == 2 and frontline.share.share == 0.5  # the first unit counts once
+    assert frontline.label_units["cc"] == {
+        "individual-blame": 1,
+        "systemic-failure": 1,
+        "resource": 0,
+        "none": 0,
+    }
+    assert frontline.label_units["pcc"] == pytest.approx(
+        {"individual-blame": 0.9, "systemic-failure": 0.6, "resource": 0.3, "none": 0.2}, abs=2e-6
+    )
+    assert frontline.among["cc"]["individual-blame"].share == 0.5
+    assert frontline.among["pcc"]["individual-blame"].share == pytest.approx(0.45, abs=2e-6)
+    assert frontline.of_label["cc"]["individual-blame"].share == 0.5  # 1 of the 2 individual-blame units
+    assert frontline.of_label["pcc"]["individual-blame"].share == pytest.approx(0.9 / 1.6, abs=2e-6)
+    assert whole["named_person"].units == 1 and whole["named_person"].share.share == 0.25
+    assert whole["named_person"].of_label["cc"]["individual-blame"].share == 0.5
+    assert whole["council_agency"].units == 1 and whole["media"].units == 0
+    assert whole["media"].share.share == 0 and whole["media"].among["cc"]["none"].share is None
+    assert a["frontline"].units == 1 and a["frontline"].of_label["pcc"]["individual-blame"].share == (
+        pytest.approx(0.7 / 1.3, abs=2e-6)
+    )
+    assert b["frontline"].among["cc"]["systemic-failure"].share == 1
+    assert b["frontline"].of_label["cc"]["individual-blame"].share is None  # no unit of B is predicted so
+    assert b["frontline"].of_label["pcc"]["individual-blame"].share == pytest.approx(0.2 / 0.3, abs=2e-6)
+    share = frontline.share
+    assert share.low is not None and share.low <= share.share <= share.high  # the whole corpus has intervals
+    assert a["frontline"].share.low is None  # groups do not
+
+
+def test_actor_counts_add_up_over_margins(model, units):
+    result = profile(units, model, by=["outlet"], date="published", resamples=20)
+    by_name = {g.name: g.key for g in result.groups}
+    mentioned = 0
+    for role in ROLES:
+
+        def count(name: str, role: str = role) -> int:
+            return result.actors[by_name[name]][role].units
+
+        for method in ("cc", "pcc"):
+            total = sum(result.actors[by_name["all units"]][role].label_units[method].values())
+            assert total == pytest.approx(count("all units"), abs=1e-4)
+        assert count("all units") == sum(count(f"outlet={o}") for o in OUTLETS)
+        assert count("all units") == sum(count(f"published 2009-0{m}") for m in range(1, 5))
+        assert count("outlet=Mail") == sum(count(f"outlet=Mail, published 2009-0{m}") for m in range(1, 5))
+        mentioned += count("all units")
+    assert mentioned > 0
+
+
+def test_predictions_with_actors_give_the_same_profile_as_the_rules(model_path, units, tmp_path):
+    source = as_jsonl(units, tmp_path / "units.jsonl")
+    predictions = tmp_path / "predictions.jsonl"
+    command = ["predict", str(source), "-o", str(predictions), "--model", str(model_path), "--actors"]
+    assert runner.invoke(app, command).exit_code == 0
+    options = ["--by", "outlet", "--resamples", "20", "--model", str(model_path)]
+    for name, path in (("a", source), ("b", predictions)):
+        result = runner.invoke(app, ["profile", str(path), "-o", str(tmp_path / name), *options])
+        assert result.exit_code == 0, result.output
+    assert (tmp_path / "a" / "actors.csv").read_text() == (tmp_path / "b" / "actors.csv").read_text()
+
+
+def test_no_actors_leaves_them_out(model_path, units, tmp_path):
+    source = as_jsonl(units[:40], tmp_path / "units.jsonl")
+    out = tmp_path / "out"
+    (out).mkdir()
+    (out / "actors.csv").write_text("from an earlier run")
+    command = ["profile", str(source), "-o", str(out), "--model", str(model_path), "--resamples", "20"]
+    result = runner.invoke(app, [*command, "--no-actors"])
+    assert result.exit_code == 0, result.output
+    assert "actors" not in json.loads((out / "profile.json").read_text())
+    assert "actors" not in json.loads((out / "profile.json").read_text())["groups"][0]
+    assert "Who is blamed" not in (out / "profile.html").read_text()
+    assert not (out / "actors.csv").exists()
+    result = runner.invoke(app, [*command, "--no-actors", "--actor-patterns", str(tmp_path / "p.jsonl")])
+    assert result.exit_code == 1 and "--no-actors leaves actors out" in result.output
+
+
+def test_actor_patterns_options(model_path, units, tmp_path):
+    rows = [dict(u, text=f"The zzpress said so. {u['text']}") for u in units[:40]]
+    source = as_jsonl(rows, tmp_path / "units.jsonl")
+    patterns = tmp_path / "patterns.jsonl"
+    patterns.write_text('{"label": "media", "pattern": "zzpress"}\n')
+    command = ["profile", str(source), "--model", str(model_path), "--resamples", "20"]
+    for name, options in (("added", []), ("replaced", ["--replace-actor-patterns"])):
+        result = runner.invoke(
+            app, [*command, "-o", str(tmp_path / name), "--actor-patterns", str(patterns), *options]
+        )
+        assert result.exit_code == 0, result.output
+    added, replaced = (
+        json.loads((tmp_path / name / "profile.json").read_text())["groups"][0]["actors"]
+        for name in ("added", "replaced")
+    )
+    assert added["media"]["units"] == replaced["media"]["units"] == 40
+    assert replaced["media"]["share"]["share"] == 1.0
+    assert sum(r["units"] for r in added.values()) > 40  # the shipped patterns still count
+    assert sum(r["units"] for r in replaced.values()) == 40  # only the given patterns
+    result = runner.invoke(app, [*command, "-o", str(tmp_path / "x"), "--replace-actor-patterns"])
+    assert result.exit_code == 1 and "needs --actor-patterns FILE" in result.output
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"label": "journalists", "pattern": "press"}\n')
+    result = runner.invoke(app, [*command, "-o", str(tmp_path / "x"), "--actor-patterns", str(bad)])
+    assert result.exit_code == 1 and "bad.jsonl:1" in result.output and "Traceback" not in result.output
+
+
+def test_a_damaged_actors_field_is_a_clean_error(model):
+    rows = hand_made_predictions()
+    rows[2]["actors"] = [{"role": "journalists"}]
+    with pytest.raises(FramingError, match=r"<rows>:3: 'actors' must be a list of objects whose 'role'"):
+        profile(rows, metadata=model.metadata, resamples=20)
+
+
+def test_profile_without_actors_from_python(model, units):
+    assert profile(units[:20], model, resamples=20, actors=None).actors == {}
 
 
 def _metrics(model_id: str, errors: dict[str, list[float]], best: str = "pcc") -> dict:

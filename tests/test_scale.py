@@ -340,8 +340,8 @@ def test_profile_on_the_cluster_equals_the_single_process_profile(predicted, clu
             meta = {"outlet": ("Mail", "Sun")[i // 3 % 2], "published": f"2009-0{1 + i // 3 % 4}-01"}
             unit = {"unit_id": f"u{i}", "doc_id": f"d{i // 3}", "text": TEXTS[i % len(TEXTS)], "meta": meta}
             stream.write(json.dumps(unit) + "\n")
-    if predicted:
-        single_process(source, tmp_path / "predictions.jsonl", model_path)
+    if predicted:  # predictions with actors: their actors are read, not matched again
+        single_process(source, tmp_path / "predictions.jsonl", model_path, "--actors")
         source = tmp_path / "predictions.jsonl"
     options = ["--by", "outlet", "--date", "published", "--resamples", "40", "--model", str(model_path)]
     single = runner.invoke(app, ["profile", str(source), "-o", str(tmp_path / "single"), *options])
@@ -349,5 +349,6 @@ def test_profile_on_the_cluster_equals_the_single_process_profile(predicted, clu
     on_cluster = ["--scheduler", cluster.scheduler_address, "--partition-rows", "25"]
     result = runner.invoke(app, ["profile", str(source), "-o", str(tmp_path / "dask"), *options, *on_cluster])
     assert result.exit_code == 0, result.output
-    for name in ("profile.json", "profile.csv"):
+    for name in ("profile.json", "profile.csv", "actors.csv"):
         assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "single" / name).read_bytes()
+    assert json.loads((tmp_path / "dask" / "profile.json").read_text())["groups"][0]["actors"]

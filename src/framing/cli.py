@@ -323,6 +323,20 @@ KeepOption = Annotated[
 ]
 
 
+ActorPatternsOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Actor patterns (spaCy EntityRuler JSON Lines) to add to the shipped ones; implies --actors."
+    ),
+]
+ReplaceActorPatternsOption = Annotated[
+    bool,
+    typer.Option(
+        "--replace-actor-patterns", help="Use --actor-patterns instead of the shipped actor patterns."
+    ),
+]
+
+
 @app.command()
 def predict(
     source: Annotated[
@@ -348,18 +362,8 @@ def predict(
             "--actors", help="Also list the actors each text mentions, with their roles (docs/actors.md)."
         ),
     ] = False,
-    actor_patterns: Annotated[
-        Path | None,
-        typer.Option(
-            help="Actor patterns (spaCy EntityRuler JSON Lines) to add to the shipped ones; implies --actors."
-        ),
-    ] = None,
-    replace_actor_patterns: Annotated[
-        bool,
-        typer.Option(
-            "--replace-actor-patterns", help="Use --actor-patterns instead of the shipped actor patterns."
-        ),
-    ] = False,
+    actor_patterns: ActorPatternsOption = None,
+    replace_actor_patterns: ReplaceActorPatternsOption = False,
     keep: KeepOption = [],  # noqa: B006 - typer reads the default, never mutates it
 ) -> None:
     """Label texts; write one JSON line per text with its label and probabilities (and actors).
@@ -400,7 +404,7 @@ def predict(
 
 
 def _actor_finder(actors: bool, patterns: Path | None, replace: bool):
-    """``find_actors`` with the chosen patterns (checked now), or None without --actors."""
+    """``find_actors`` with the chosen patterns (checked now), or None without actors (or patterns)."""
     if replace and patterns is None:
         fail("--replace-actor-patterns needs --actor-patterns FILE.")
     if not actors and patterns is None:
@@ -539,9 +543,23 @@ def profile(
             "metrics.json when it exists."
         ),
     ] = None,
+    actors: Annotated[
+        bool,
+        typer.Option(
+            "--actors/--no-actors",
+            help="Count the actor roles each unit mentions, by frame ('Who is blamed', actors.csv; "
+            "docs/actors.md): rules on the text, about 7 s per 100,000 units; rows of `framing predict "
+            "--actors` output keep their actors (about 1.5 s). --no-actors skips them.",
+        ),
+    ] = True,
+    actor_patterns: ActorPatternsOption = None,
+    replace_actor_patterns: ReplaceActorPatternsOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
-    """Frame shares per group (and over time), corrected for classifier error, with 95% intervals."""
+    """Frame shares per group (and over time), corrected for classifier error, with 95% intervals.
+
+    With actors (the default), also which actor roles co-occur with each frame.
+    """
     from framing.corpus.tables import TABLE_SUFFIXES
     from framing.files import check_output
     from framing.profile.bootstrap import read_held_out_errors
@@ -554,6 +572,9 @@ def profile(
     files = [path for path in run(prediction_inputs, source) if path.suffix.lower() in TABLE_SUFFIXES]
     if not files:
         fail(f"{source}: no table files ({', '.join(TABLE_SUFFIXES)}) to profile.")
+    if not actors and (actor_patterns or replace_actor_patterns):
+        fail("--no-actors leaves actors out: drop --actor-patterns and --replace-actor-patterns.")
+    finder = _actor_finder(actors, actor_patterns, replace_actor_patterns)
     loaded, metadata = _model_for(files[0], model, text_column)
     if evaluation is None and (Path("reports") / str(metadata.get("model_id")) / "metrics.json").is_file():
         evaluation = Path("reports") / str(metadata.get("model_id")) / "metrics.json"
@@ -567,6 +588,7 @@ def profile(
         "seed": seed,
         "text_column": text_column,
         "batch_size": batch_size,
+        "actors": finder,
     }
 
     def build(client=None, progress=None):

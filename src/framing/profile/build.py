@@ -9,6 +9,12 @@ count documents), whatever the number of units; accumulators of partitions
 add up (:meth:`Accumulator.merge`), and :func:`summarise` turns the total into
 a :class:`Profile`.
 
+With actors (``Plan.actors``), each unit's actor roles (its ``actors`` field,
+or the rules' finds on its text, in the same batches as prediction) are
+counted too, per group, role and label (:func:`count_actor_mentions`):
+O(groups x roles x labels), plus O(replicates x roles x labels) for the
+whole corpus's intervals.
+
 Probabilities are rounded to multiples of 2^-20 (about 1e-6) before they are
 summed, so every sum is exact in floating point: the result does not depend
 on the order of the input or on how it was split into partitions.
@@ -28,9 +34,10 @@ import numpy as np
 from framing.codebook import LABELS
 from framing.corpus.tables import read_rows, text_value
 from framing.errors import FramingError
+from framing.model.actors import ROLES, find_actors
 from framing.model.calibration import LOG_FLOOR
 from framing.model.persist import FramingModel
-from framing.model.predict import BATCH_SIZE, iter_predict
+from framing.model.predict import BATCH_SIZE, ActorFinder, iter_predict
 from framing.profile.bootstrap import (
     DEFAULT_RESAMPLES,
     HeldOutErrors,
@@ -70,6 +77,9 @@ K = len(LABELS)
 N, COUNTS, SUMS, TEMPERED = 0, slice(1, 1 + K), slice(1 + K, 1 + 2 * K), slice(1 + 2 * K, 1 + 3 * K)
 WIDTH = 1 + 3 * K
 """Per group and replicate: units (weighted), predicted-label counts, probability sums, re-tempered sums."""
+ACTOR_WIDTH = 1 + 2 * K
+"""Per group and role: units mentioning it, their predicted-label counts, their probability sums."""
+ROLE_INDEX = {role: index for index, role in enumerate(ROLES)}
 
 Record = tuple[str, int, Mapping[str, Any]]
 """``(source, line or row number, row)``: one input row and where it came from."""
@@ -84,6 +94,8 @@ class Plan:
     seed: int = 0
     text_column: str = "text"
     batch_size: int = BATCH_SIZE
+    actors: ActorFinder | None = None
+    """Finds each unit's actors (rows with an ``actors`` field keep theirs); ``None``: no actors."""
 
     @property
     def resamples(self) -> int:
@@ -102,15 +114,27 @@ class Accumulator:
     missing: Counter[str] = field(default_factory=Counter)
     undated: int = 0
     undated_examples: set[str] = field(default_factory=set)
-    actor_mentions: Counter[tuple[Key, str, str]] = field(default_factory=Counter)
-    """Hook for actors (issue 10, item 3): units mentioning each actor role, by (group, label, role).
-
-    Filled by :func:`count_actor_mentions`; merged and reported with the rest."""
+    actors: dict[Key, np.ndarray] = field(default_factory=dict)
+    """Per group, ``(roles, 1 + 2 * labels)``: units mentioning each role, their predicted-label counts and
+    their probability sums (see :func:`count_actor_mentions`); empty when actors are not counted."""
+    actor_replicates: np.ndarray | None = None
+    """The same totals for the whole corpus in every replicate, ``(replicates, roles, 1 + 2 * labels)``
+    (probability sums re-tempered as the pcc shares are); ``None`` until actors are counted."""
 
     def table(self, key: Key) -> np.ndarray:
         if key not in self.tables:
             self.tables[key] = np.zeros((self.replicates, WIDTH))
         return self.tables[key]
+
+    def actor_table(self, key: Key) -> np.ndarray:
+        if key not in self.actors:
+            self.actors[key] = np.zeros((len(ROLES), ACTOR_WIDTH))
+        return self.actors[key]
+
+    def actor_replicates_table(self) -> np.ndarray:
+        if self.actor_replicates is None:
+            self.actor_replicates = np.zeros((self.replicates, len(ROLES), ACTOR_WIDTH))
+        return self.actor_replicates
 
     def add_documents(self, key: Key, keys: np.ndarray) -> None:
         pending = self.documents.setdefault(key, [])
@@ -134,7 +158,10 @@ class Accumulator:
         self.missing.update(other.missing)
         self.undated += other.undated
         self.undated_examples = set(sorted(self.undated_examples | other.undated_examples)[:5])
-        self.actor_mentions.update(other.actor_mentions)
+        for key, values in other.actors.items():
+            self.actor_table(key)[...] += values
+        if other.actor_replicates is not None:
+            self.actor_replicates = self.actor_replicates_table() + other.actor_replicates
         return self
 
 
@@ -142,16 +169,58 @@ def count_actor_mentions(
     accumulator: Accumulator,
     keys: list[Key],
     margins: Callable[[Key], list[Key]],
-    labels: list[str],
-    rows: list[Record],
+    mentions: np.ndarray,
+    probabilities: np.ndarray,
+    documents: np.ndarray,
+    ratios: np.ndarray,
 ) -> None:
-    """HOOK for actors: count, per (group, predicted label, role), the units that mention each role.
+    """Count, per group (and every margin of it), the units mentioning each actor role.
 
-    Called once per batch with each unit's own group, predicted label and row. Does nothing yet.
-    Once ``framing.model.actors.find_actors(texts)`` exists, this is the one place to call it on the
-    batch's texts and add ``accumulator.actor_mentions[(group, label, role)] += 1`` for each role a
-    unit mentions, for each ``group`` in ``margins(key)``.
+    ``mentions`` is a ``(units, roles)`` 0/1 array (a unit counts once per role). For each role: the
+    units mentioning it, how many of them have each predicted label, and the sum of each label's
+    probability over them. The whole corpus also gets these totals in every bootstrap replicate (its
+    documents' Poisson weights; probabilities re-tempered by each replicate's ratio, as for pcc).
     """
+    rounded = _quantise(probabilities)
+    features = np.concatenate(
+        [np.ones((len(keys), 1)), np.eye(K)[probabilities.argmax(axis=1)], rounded], axis=1
+    )
+    rows: dict[Key, list[int]] = {}
+    for index, key in enumerate(keys):
+        rows.setdefault(key, []).append(index)
+    for key, indices in rows.items():
+        totals = mentions[indices].T @ features[indices]  # exact: sums of multiples of 2^-20
+        for target in margins(key):
+            accumulator.actor_table(target)[...] += totals
+    mentioning = mentions.any(axis=1)
+    replicates = accumulator.actor_replicates_table()
+    if not mentioning.any():
+        return
+    mentions, features, p = mentions[mentioning], features[mentioning], probabilities[mentioning]
+    weights = np.empty((len(p), len(ratios)))
+    weights[:, 0] = 1.0
+    weights[:, 1:] = poisson_weights(documents[mentioning], len(ratios) - 1)
+    # all sums below are exact (integer weights times 0/1 or multiples of 2^-20), so matrix products do
+    by_role = (mentions[:, :, None] * features[:, None, : 1 + K]).reshape(len(p), -1)
+    replicates[:, :, : 1 + K] += (weights.T @ by_role).reshape(len(ratios), len(ROLES), 1 + K)
+    tempered = [features[:, 1 + K + k, None] for k in range(K)]  # replicate 0: the probabilities
+    if not np.all(ratios[1:] == 1.0):
+        tempered = [
+            np.hstack([t, _quantise(r)]) for t, r in zip(tempered, _tempered(p, ratios[1:]), strict=True)
+        ]
+    for k in range(K):
+        replicates[:, :, 1 + K + k] += (mentions.T @ (weights * tempered[k])).T
+
+
+def role_mentions(actors: Iterable[Iterable[Any]]) -> np.ndarray:
+    """``(units, roles)``: 1 where a unit's actors (``Actor`` objects or their dicts) include the role."""
+    lists = list(actors)
+    mentions = np.zeros((len(lists), len(ROLES)))
+    for index, found in enumerate(lists):
+        for actor in found:
+            role = actor["role"] if isinstance(actor, Mapping) else actor.role
+            mentions[index, ROLE_INDEX[role]] = 1.0
+    return mentions
 
 
 def _quantise(values: np.ndarray) -> np.ndarray:
@@ -306,13 +375,48 @@ def accumulate(
         if to_predict:
             _predict(batch, to_predict, probabilities, plan, model)
         add_units(accumulator, keys, documents, probabilities, plan.ratios, grouping.margins)
-        labels = [LABELS[i] for i in probabilities.argmax(axis=1)]
-        count_actor_mentions(accumulator, keys, grouping.margins, labels, batch)
+        if plan.actors is not None:
+            mentions = role_mentions(_actors(batch, plan))
+            count_actor_mentions(
+                accumulator, keys, grouping.margins, mentions, probabilities, documents, plan.ratios
+            )
         accumulator.units += len(batch)
         first = False
         if progress is not None:
             progress(len(batch))
     return accumulator
+
+
+def _actors(batch: list[Record], plan: Plan) -> list[list[Any]]:
+    """Each row's actors: its ``actors`` field (a `framing predict --actors` line), else the rules' finds."""
+    found: list[list[Any]] = []
+    to_find: list[int] = []
+    for index, (source, number, row) in enumerate(batch):
+        value = row.get("actors")
+        if value is None:
+            to_find.append(index)
+            found.append([])
+        elif isinstance(value, list) and all(
+            isinstance(actor, Mapping) and actor.get("role") in ROLE_INDEX for actor in value
+        ):
+            found.append(value)
+        else:
+            raise FramingError(
+                f"{source}:{number}: 'actors' must be a list of objects whose 'role' is one of "
+                f"{', '.join(ROLE_INDEX)}, as `framing predict --actors` writes it."
+            )
+    if to_find:
+        texts = [_text(*batch[index], plan.text_column) for index in to_find]
+        for index, actors in zip(to_find, plan.actors(texts), strict=True):
+            found[index] = actors
+    return found
+
+
+def _text(source: str, number: int, row: Mapping[str, Any], column: str) -> str:
+    text = text_value(Path(source), number, row, column)
+    if text is None:
+        raise FramingError(f"{source}:{number}: the {column!r} value is empty (null), not text.")
+    return text
 
 
 def _predict(
@@ -325,15 +429,7 @@ def _predict(
             "read as a predictions file (`framing predict` output); give units to predict, or complete "
             "predictions."
         )
-    texts = []
-    for index in indices:
-        source, number, row = batch[index]
-        text = text_value(Path(source), number, row, plan.text_column)
-        if text is None:
-            raise FramingError(
-                f"{source}:{number}: the {plan.text_column!r} value is empty (null), not text."
-            )
-        texts.append(text)
+    texts = [_text(*batch[index], plan.text_column) for index in indices]
     for index, prediction in zip(indices, iter_predict(texts, model, plan.batch_size), strict=True):
         into[index] = [prediction.probabilities[label] for label in LABELS]
 
@@ -388,14 +484,82 @@ class Profile:
     undated: int
     warnings: list[str]
     sources: list[str] = field(default_factory=list)
-    actor_mentions: dict[str, Any] = field(default_factory=dict)
     evaluation: dict[str, Any] | None = None
+    actors: dict[Key, dict[str, RoleCount]] = field(default_factory=dict)
+    """Per group, per role: its mentions and their labels (:func:`summarise_actors`); empty without actors."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form written to ``profile.json``."""
         from framing.profile.write import profile_dict
 
         return profile_dict(self)
+
+
+@dataclass(frozen=True)
+class RoleCount:
+    """The units of one group that mention one actor role, and their frames.
+
+    ``share``: of the group's units, those mentioning the role. Per method (``cc``: each unit's predicted
+    label; ``pcc``: each label's probability) and label: ``label_units``, the units mentioning the role
+    with the label (a probability sum for pcc); ``among``, their share of the units mentioning the role;
+    ``of_label``, their share of the group's units with the label. Intervals: whole corpus only.
+    """
+
+    units: int
+    share: Estimate
+    label_units: dict[str, dict[str, float]]
+    among: dict[str, dict[str, Estimate]]
+    of_label: dict[str, dict[str, Estimate]]
+
+
+ACTOR_METHODS = {"cc": (slice(1, 1 + K), COUNTS), "pcc": (slice(1 + K, 1 + 2 * K), TEMPERED)}
+"""How a unit's frame is read for actors, as the shares of the same name: its predicted label (cc), or
+each label's probability (pcc). Per method: the actor-table columns, and the group-table columns."""
+
+
+def summarise_actors(accumulator: Accumulator, resamples: int) -> dict[Key, dict[str, RoleCount]]:
+    """Per group and role, :class:`RoleCount`; 95% intervals for the whole corpus from its replicates.
+
+    Only the whole corpus carries replicates: per group they would take groups x replicates x roles x
+    labels numbers (100 KB per group at 200 replicates), too much when groups are many (``--by doc_id``).
+    """
+    result = {}
+    for key, counts in accumulator.actors.items():
+        counts, group = counts[None], accumulator.tables[key][:1].copy()
+        if key == ((), None) and accumulator.actor_replicates is not None:
+            counts, group = accumulator.actor_replicates, accumulator.tables[key].copy()
+        group[0, TEMPERED] = group[0, SUMS]  # the point estimate: the probabilities themselves
+        roles = {}
+        for r, role in enumerate(ROLES):
+            mentioning = counts[:, r, :1]
+            among, of_label, label_units = {}, {}, {}
+            for method, (columns, group_columns) in ACTOR_METHODS.items():
+                numerators = counts[:, r, columns]
+                among[method] = dict(zip(LABELS, _ratios(numerators, mentioning, resamples), strict=True))
+                of_label[method] = dict(
+                    zip(LABELS, _ratios(numerators, group[:, group_columns], resamples), strict=True)
+                )
+                label_units[method] = dict(zip(LABELS, map(_round, numerators[0]), strict=True))
+            share = _ratios(mentioning, group[:, N, None], resamples)[0]
+            roles[role] = RoleCount(int(mentioning[0, 0]), share, label_units, among, of_label)
+        result[key] = roles
+    return result
+
+
+def _ratios(numerators: np.ndarray, denominators: np.ndarray, resamples: int) -> list[Estimate]:
+    """Per column, ``numerators / denominators`` of replicate 0 (row 0), with a 95% percentile interval.
+
+    The interval needs replicates (rows 1...), enough of them with a non-zero denominator.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratios = numerators / denominators
+    low = high = np.full(ratios.shape[1], np.nan)
+    if len(ratios) > 1:
+        spread = ratios[1:]
+        usable = np.isfinite(spread[:, 0])
+        if usable.sum() >= max(2, 0.9 * resamples):
+            low, high = np.percentile(spread[usable], [2.5, 97.5], axis=0)
+    return [Estimate(_round(ratios[0, i]), _round(low[i]), _round(high[i])) for i in range(ratios.shape[1])]
 
 
 def _round(value: float) -> float | None:
@@ -492,10 +656,7 @@ def summarise(
         warnings=warnings,
         sources=list(sources),
         evaluation=evaluation_summary(evaluation),
-        actor_mentions={
-            f"{describe(key, grouping)} | {label} | {role}": count
-            for (key, label, role), count in sorted(accumulator.actor_mentions.items(), key=str)
-        },
+        actors=summarise_actors(accumulator, replicates.resamples),
     )
 
 
@@ -614,11 +775,15 @@ def profile(
     text_column: str = "text",
     batch_size: int = BATCH_SIZE,
     evaluation: HeldOutErrors | None = None,
+    actors: ActorFinder | None = find_actors,
 ) -> Profile:
     """The frame profile of ``rows`` (units, or `framing predict` lines that carry probabilities).
 
     ``model`` predicts rows without probabilities; its metadata (or ``metadata``,
     for predictions alone) gives the reference the corrections and intervals use.
+    ``actors`` finds the actor roles each unit mentions (rows with an ``actors`` field, from
+    `framing predict --actors`, keep theirs), e.g. ``partial(find_actors, patterns=path)``;
+    ``None`` leaves actors out.
     """
     records = (("<rows>", number, row) for number, row in enumerate(rows, start=1))
     options = {
@@ -638,6 +803,7 @@ def profile(
         seed=seed,
         text_column=text_column,
         batch_size=batch_size,
+        actors=actors,
         **options,
     )
 
@@ -694,6 +860,7 @@ def _run(
     text_column: str = "text",
     batch_size: int = BATCH_SIZE,
     evaluation: HeldOutErrors | None = None,
+    actors: ActorFinder | None = find_actors,
 ) -> Profile:
     metadata = metadata if metadata is not None else (model.metadata if model is not None else None)
     if metadata is None:
@@ -702,7 +869,7 @@ def _run(
         raise FramingError(f"Unknown period {period!r}: choose one of {', '.join(PERIODS)}.")
     reference, replicates, method, warnings = prepare(metadata, method, resamples, seed, evaluation)
     grouping = Grouping(by, date, period)
-    plan = Plan(grouping, replicates.ratios, seed, text_column, batch_size)
+    plan = Plan(grouping, replicates.ratios, seed, text_column, batch_size, actors)
     accumulator = run(plan, model)
     summary = model_summary(metadata, model_path or getattr(model, "path", None), reference)
     return summarise(
