@@ -29,7 +29,7 @@ def _html_table(table: Table) -> str:
         "<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>" for row in table.rows
     )
     head = f"<thead><tr>{head}</tr></thead>" if head else ""
-    return f"<table>{head}<tbody>{body}</tbody></table>"
+    return f'<div class="table-scroll"><table>{head}<tbody>{body}</tbody></table></div>'
 
 
 def _html_blocks(blocks: list[Block], out: list[str], images: dict[str, str]) -> None:
