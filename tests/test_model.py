@@ -24,6 +24,8 @@ def test_trained_model_metadata(model_path):
     assert "pooled out-of-fold macro-F1" in metadata["cv"]["note"]
     assert {"scikit-learn", "spacy", "joblib"} <= metadata["libraries"].keys()
     assert len(metadata["hmac"]) == 64
+    assert metadata["calibration"]["temperature"] > 0
+    assert "every training unit" in metadata["calibration"]["fitted_on"]  # no written set here
 
 
 def test_the_model_key_is_the_session_one_made_owner_only(model_path, model_key):

@@ -92,11 +92,27 @@ def outer_splits(data: LabelledData, seed: int = SEED) -> list[Split]:
 
 
 def fit_selected(
-    training: LabelledData, seed: int, spacy_model: str, features: str = DEFAULT_FEATURES
+    training: LabelledData,
+    seed: int,
+    spacy_model: str,
+    features: str = DEFAULT_FEATURES,
+    main_units: int | None = None,
 ) -> Pipeline:
-    """The model ``framing train`` would choose and fit on ``training`` (one outer fold)."""
+    """The model ``framing train`` would choose and fit on ``training`` (one outer fold).
+
+    As in ``framing train``, the temperature is fitted on the first ``main_units`` units (the real
+    text) when other labelled sets follow them.
+    """
+    calibrate_on = None if main_units is None else np.arange(len(training)) < main_units
     pipeline, _ = select_model(
-        training.texts, training.labels, training.sources, seed, spacy_model, max_splits=4, features=features
+        training.texts,
+        training.labels,
+        training.sources,
+        seed,
+        spacy_model,
+        max_splits=4,
+        features=features,
+        calibrate_on=calibrate_on,
     )
     return pipeline
 
@@ -124,7 +140,8 @@ def nested_cv(
     for training in trainings:
         check_trainable(training)
     pipelines = Parallel(n_jobs=n_jobs)(
-        delayed(fit_selected)(training, seed, spacy_model, features) for training in trainings
+        delayed(fit_selected)(training, seed, spacy_model, features, None if extra is None else len(train))
+        for training, (train, _) in zip(trainings, folds, strict=True)
     )
     texts, labels = np.asarray(data.texts, dtype=object), np.asarray(data.labels)
     probabilities = np.zeros((len(data), len(LABELS)))

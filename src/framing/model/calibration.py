@@ -10,6 +10,9 @@ them by maximum likelihood, then fits the classifier on all the data. Like any
 temperature, it never changes which label is most probable. The calibrated
 out-of-fold probabilities stay in ``out_of_fold_`` (``None`` without
 calibration): share corrections learn the classifier's errors from them.
+``calibrate_on`` (a boolean mask passed to ``fit``) restricts the units the
+temperature is fitted on, e.g. to the real text when most of the training
+data was written for training: the folds still hold every unit.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 LOG_FLOOR = 1e-12
+MIN_CALIBRATION_UNITS = 30
+"""Fewer units than this in ``calibrate_on``: the temperature is fitted on every unit instead."""
 
 
 def fit_temperature(probabilities: np.ndarray, targets: np.ndarray) -> float:
@@ -64,8 +69,13 @@ class GroupedTemperatureScaling(ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
-    def fit(self, X, y, groups=None) -> GroupedTemperatureScaling:  # noqa: N803
-        """Fit the temperature on out-of-fold probabilities grouped by ``groups``, then the classifier."""
+    def fit(self, X, y, groups=None, calibrate_on=None) -> GroupedTemperatureScaling:  # noqa: N803
+        """Fit the temperature on out-of-fold probabilities grouped by ``groups``, then the classifier.
+
+        ``calibrate_on``: a boolean mask of the units whose out-of-fold probabilities fit the
+        temperature (all units when ``None`` or when it selects fewer than
+        :data:`MIN_CALIBRATION_UNITS`).
+        """
         X, y = validate_data(self, X, y, accept_sparse=True)  # noqa: N806
         check_classification_targets(y)
         base = self.estimator if self.estimator is not None else LogisticRegression()
@@ -82,7 +92,10 @@ class GroupedTemperatureScaling(ClassifierMixin, BaseEstimator):
                 held_out = cross_val_predict(
                     clone(base), X, y, groups=groups, cv=folds, method="predict_proba"
                 )
-                self.temperature_ = fit_temperature(held_out, targets)
+                rows = np.ones(len(y), dtype=bool) if calibrate_on is None else np.asarray(calibrate_on, bool)
+                if rows.sum() < MIN_CALIBRATION_UNITS:
+                    rows = np.ones(len(y), dtype=bool)
+                self.temperature_ = fit_temperature(held_out[rows], targets[rows])
                 self.out_of_fold_ = self._scale(held_out)
             self.estimator_ = clone(base).fit(X, y)
         return self

@@ -136,9 +136,16 @@ def feature_set(pipeline: Pipeline) -> str:
     return "+".join(name for name, _ in pipeline.named_steps["features"].transformer_list)
 
 
-def fit_params(groups: Sequence[str]) -> dict[str, Any]:
-    """Fit parameters that pass the groups to the calibration: ``pipeline.fit(X, y, **fit_params(g))``."""
-    return {"classifier__groups": np.asarray(groups)}
+def fit_params(groups: Sequence[str], calibrate_on: Sequence[bool] | None = None) -> dict[str, Any]:
+    """Fit parameters for the calibration: ``pipeline.fit(X, y, **fit_params(g))``.
+
+    ``groups`` keep each source on one side of the calibration folds; ``calibrate_on`` marks the
+    units the temperature is fitted on (see :class:`GroupedTemperatureScaling`).
+    """
+    params: dict[str, Any] = {"classifier__groups": np.asarray(groups)}
+    if calibrate_on is not None:
+        params["classifier__calibrate_on"] = np.asarray(calibrate_on, dtype=bool)
+    return params
 
 
 def grouped_folds(n_groups: int, seed: int = SEED, max_splits: int = 5) -> StratifiedGroupKFold:
@@ -182,12 +189,13 @@ def select_model(
     n_jobs: int = 1,
     max_splits: int = 5,
     features: str = DEFAULT_FEATURES,
+    calibrate_on: Sequence[bool] | None = None,
 ) -> tuple[Pipeline, GridSearchCV]:
     """Choose hyper-parameters by :func:`model_search` on folds grouped by ``groups``, then fit.
 
     The chosen configuration is fitted on everything, with its calibration
-    grouped the same way. Returns the fitted pipeline and the search (its
-    ``cv_results_``).
+    grouped the same way and its temperature fitted on the ``calibrate_on``
+    units. Returns the fitted pipeline and the search (its ``cv_results_``).
     """
     search = model_search(len(set(groups)), seed, spacy_model, n_jobs, max_splits, features)
     with warnings.catch_warnings():
@@ -197,7 +205,7 @@ def select_model(
         search.fit(texts, labels, groups=groups)
         chosen = build_pipeline(spacy_model=spacy_model, seed=seed, features=features)
         chosen.set_params(**search.best_params_)
-        return chosen.fit(texts, labels, **fit_params(groups)), search
+        return chosen.fit(texts, labels, **fit_params(groups, calibrate_on)), search
 
 
 def hyper_parameters(pipeline: Pipeline) -> dict[str, Any]:

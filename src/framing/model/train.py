@@ -14,6 +14,7 @@ from sklearn.pipeline import Pipeline
 from framing import __version__
 from framing.codebook import CODEBOOK_VERSION, LABELS
 from framing.labels.dataset import LabelledData, check_trainable, load_training_sets
+from framing.model.calibration import MIN_CALIBRATION_UNITS
 from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.persist import model_output, save_model
 from framing.model.pipeline import DEFAULT_FEATURES, SEED, grouped_folds, hyper_parameters, select_model
@@ -43,10 +44,29 @@ def train(
         main, extras = load_training_sets(labels_dir, units_path, extra_dirs)
         data = LabelledData.concat([main, *extras])
         check_trainable(data, grouped_folds(len(set(data.sources)), seed))
+        calibrate_on = [True] * len(main) + [False] * (len(data) - len(main)) if extras else None
         pipeline, search = select_model(
-            data.texts, data.labels, data.sources, seed, spacy_model, n_jobs, features=features
+            data.texts,
+            data.labels,
+            data.sources,
+            seed,
+            spacy_model,
+            n_jobs,
+            features=features,
+            calibrate_on=calibrate_on,
         )
         metadata = _metadata(data, main, extras, pipeline, search, spacy_model, seed)
+        calibrator = pipeline.named_steps["classifier"]
+        metadata["calibration"] = {
+            "temperature": float(calibrator.temperature_),
+            "fitted_on": (
+                "nothing: too few sources for calibration folds"
+                if calibrator.out_of_fold_ is None
+                else f"grouped out-of-fold probabilities of the {len(main)} units of {main.source}"
+                if extras and len(main) >= MIN_CALIBRATION_UNITS
+                else "grouped out-of-fold probabilities of every training unit"
+            ),
+        }
         reference = Reference.from_pipeline(pipeline, main.labels, main.groups)
         if reference is not None:
             metadata["out_of_fold"] = {
