@@ -65,8 +65,8 @@ DEFAULT_METHOD = "cc"
 """The method a profile leads with when no evaluation of its model is at hand (with one, its best method).
 
 Chosen on the share-error evaluation of `make evaluate` (docs/results.md): on the five held-out sources of
-the seed corpus, plain counting erred least (mean total variation 0.15, against 0.16 for pcc, 0.20 for acc
-and 0.24 for pacc); the corrections learn error rates on other sources, which did not carry over."""
+the seed corpus, plain counting erred least (mean total variation 0.15, against 0.19 for pcc, 0.20 for acc
+and 0.30 for pacc); the corrections learn error rates on other sources, which did not carry over."""
 
 SMALL_UNITS = 30
 SMALL_DOCUMENTS = 5
