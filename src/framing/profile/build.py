@@ -761,6 +761,22 @@ def prepare(
     return reference, Replicates.draw(reference, resamples, seed), method, warnings
 
 
+@dataclass(frozen=True)
+class ProfileOptions:
+    """How a profile groups, estimates and resamples: the options of :func:`profile`."""
+
+    by: Sequence[str] = ()
+    date: str | None = None
+    period: str = "month"
+    method: str | None = None
+    resamples: int = DEFAULT_RESAMPLES
+    seed: int = 0
+    text_column: str = "text"
+    batch_size: int = BATCH_SIZE
+    evaluation: HeldOutErrors | None = None
+    actors: ActorFinder | None = find_actors
+
+
 def profile(
     rows: Iterable[Mapping[str, Any]],
     model: FramingModel | None = None,
@@ -786,26 +802,10 @@ def profile(
     ``None`` leaves actors out.
     """
     records = (("<rows>", number, row) for number, row in enumerate(rows, start=1))
-    options = {
-        "by": by,
-        "date": date,
-        "period": period,
-        "method": method,
-        "resamples": resamples,
-        "evaluation": evaluation,
-    }
-    return _run(
-        lambda plan, _: accumulate(records, plan, model),
-        model,
-        metadata,
-        None,
-        [],
-        seed=seed,
-        text_column=text_column,
-        batch_size=batch_size,
-        actors=actors,
-        **options,
+    options = ProfileOptions(
+        by, date, period, method, resamples, seed, text_column, batch_size, evaluation, actors
     )
+    return _run(lambda plan, _: accumulate(records, plan, model), model, metadata, None, [], options)
 
 
 def profile_files(
@@ -821,7 +821,8 @@ def profile_files(
 ) -> Profile:
     """The frame profile of table files, in this process or, given a Dask ``client``, on its cluster.
 
-    ``options`` are those of :func:`profile`. ``progress(rows done, rows in all or None)``.
+    ``options`` are those of :func:`profile` (:class:`ProfileOptions`). ``progress(rows done, rows in
+    all or None)``.
     """
 
     def run(plan: Plan, model: FramingModel | None) -> Accumulator:
@@ -842,7 +843,7 @@ def profile_files(
             accumulate(file_records(path), plan, model, accumulator, advance)
         return accumulator
 
-    return _run(run, model, metadata, model_path, [str(p) for p in paths], **options)
+    return _run(run, model, metadata, model_path, [str(p) for p in paths], ProfileOptions(**options))
 
 
 def _run(
@@ -851,27 +852,19 @@ def _run(
     metadata: Mapping[str, Any] | None,
     model_path: str | Path | None,
     sources: list[str],
-    by: Sequence[str] = (),
-    date: str | None = None,
-    period: str = "month",
-    method: str | None = None,
-    resamples: int = DEFAULT_RESAMPLES,
-    seed: int = 0,
-    text_column: str = "text",
-    batch_size: int = BATCH_SIZE,
-    evaluation: HeldOutErrors | None = None,
-    actors: ActorFinder | None = find_actors,
+    options: ProfileOptions,
 ) -> Profile:
     metadata = metadata if metadata is not None else (model.metadata if model is not None else None)
     if metadata is None:
         raise FramingError("A profile needs the model (or its metadata) that made or makes the predictions.")
-    if period not in PERIODS:
-        raise FramingError(f"Unknown period {period!r}: choose one of {', '.join(PERIODS)}.")
-    reference, replicates, method, warnings = prepare(metadata, method, resamples, seed, evaluation)
-    grouping = Grouping(by, date, period)
-    plan = Plan(grouping, replicates.ratios, seed, text_column, batch_size, actors)
+    o = options
+    if o.period not in PERIODS:
+        raise FramingError(f"Unknown period {o.period!r}: choose one of {', '.join(PERIODS)}.")
+    reference, replicates, method, warnings = prepare(metadata, o.method, o.resamples, o.seed, o.evaluation)
+    grouping = Grouping(o.by, o.date, o.period)
+    plan = Plan(grouping, replicates.ratios, o.seed, o.text_column, o.batch_size, o.actors)
     accumulator = run(plan, model)
     summary = model_summary(metadata, model_path or getattr(model, "path", None), reference)
     return summarise(
-        accumulator, replicates, reference, grouping, method, seed, summary, warnings, sources, evaluation
+        accumulator, replicates, reference, grouping, method, o.seed, summary, warnings, sources, o.evaluation
     )
