@@ -857,14 +857,26 @@ def _run(
     metadata = metadata if metadata is not None else (model.metadata if model is not None else None)
     if metadata is None:
         raise FramingError("A profile needs the model (or its metadata) that made or makes the predictions.")
-    o = options
-    if o.period not in PERIODS:
-        raise FramingError(f"Unknown period {o.period!r}: choose one of {', '.join(PERIODS)}.")
-    reference, replicates, method, warnings = prepare(metadata, o.method, o.resamples, o.seed, o.evaluation)
-    grouping = Grouping(o.by, o.date, o.period)
-    plan = Plan(grouping, replicates.ratios, o.seed, o.text_column, o.batch_size, o.actors)
+    if options.period not in PERIODS:
+        raise FramingError(f"Unknown period {options.period!r}: choose one of {', '.join(PERIODS)}.")
+    reference, replicates, method, warnings = prepare(
+        metadata, options.method, options.resamples, options.seed, options.evaluation
+    )
+    grouping = Grouping(options.by, options.date, options.period)
+    plan = Plan(
+        grouping, replicates.ratios, options.seed, options.text_column, options.batch_size, options.actors
+    )
     accumulator = run(plan, model)
     summary = model_summary(metadata, model_path or getattr(model, "path", None), reference)
     return summarise(
-        accumulator, replicates, reference, grouping, method, o.seed, summary, warnings, sources, o.evaluation
+        accumulator,
+        replicates,
+        reference,
+        grouping,
+        method,
+        options.seed,
+        summary,
+        warnings,
+        sources,
+        options.evaluation,
     )
