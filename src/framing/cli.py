@@ -483,7 +483,10 @@ def profile(
         ),
     ],
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Folder for profile.json, profile.csv and profile.html.")
+        Path,
+        typer.Option(
+            "--output", "-o", help="Folder for profile.json, profile.csv, actors.csv and profile.html."
+        ),
     ] = Path("profile"),
     by: Annotated[
         list[str],
