@@ -579,8 +579,9 @@ def profile(
         fail("--no-actors leaves actors out: drop --actor-patterns and --replace-actor-patterns.")
     finder = _actor_finder(actors, actor_patterns, replace_actor_patterns)
     loaded, metadata = _model_for(files[0], model, text_column)
-    if evaluation is None and (Path("reports") / str(metadata.get("model_id")) / "metrics.json").is_file():
-        evaluation = Path("reports") / str(metadata.get("model_id")) / "metrics.json"
+    found_evaluation = Path("reports") / str(metadata.get("model_id")) / "metrics.json"
+    if evaluation is None and found_evaluation.is_file():
+        evaluation = found_evaluation
     options = {
         "by": by,
         "date": date,

@@ -11,7 +11,7 @@ temperature, it never changes which label is most probable. The calibrated
 out-of-fold probabilities stay in ``out_of_fold_`` (``None`` without
 calibration): share corrections learn the classifier's errors from them.
 ``calibrate_on`` (a boolean mask passed to ``fit``) restricts the units the
-temperature is fitted on, e.g. to the real text when most of the training
+temperature is fitted on (how many: ``calibration_units_``), e.g. to the real text when most of the training
 data was written for training: the folds still hold every unit.
 """
 
@@ -84,6 +84,7 @@ class GroupedTemperatureScaling(ClassifierMixin, BaseEstimator):
         n_splits = min(self.n_splits, len(np.unique(groups)))
         self.temperature_ = 1.0
         self.out_of_fold_ = None
+        self.calibration_units_ = 0
         # One thread per fit: these problems are small, and scikit-learn's OpenMP loss threads
         # oversubscribe the cores (20x slower here) when folds are fitted in parallel.
         with threadpool_limits(limits=1):
@@ -96,6 +97,7 @@ class GroupedTemperatureScaling(ClassifierMixin, BaseEstimator):
                 if rows.sum() < MIN_CALIBRATION_UNITS:
                     rows = np.ones(len(y), dtype=bool)
                 self.temperature_ = fit_temperature(held_out[rows], targets[rows])
+                self.calibration_units_ = int(rows.sum())
                 self.out_of_fold_ = self._scale(held_out)
             self.estimator_ = clone(base).fit(X, y)
         return self

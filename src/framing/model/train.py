@@ -14,7 +14,6 @@ from sklearn.pipeline import Pipeline
 from framing import __version__
 from framing.codebook import CODEBOOK_VERSION, LABELS
 from framing.labels.dataset import LabelledData, check_trainable, load_training_sets
-from framing.model.calibration import MIN_CALIBRATION_UNITS
 from framing.model.nlp import DEFAULT_PIPELINE
 from framing.model.persist import model_output, save_model
 from framing.model.pipeline import DEFAULT_FEATURES, SEED, grouped_folds, hyper_parameters, select_model
@@ -62,9 +61,9 @@ def train(
             "fitted_on": (
                 "nothing: too few sources for calibration folds"
                 if calibrator.out_of_fold_ is None
-                else f"grouped out-of-fold probabilities of the {len(main)} units of {main.source}"
-                if extras and len(main) >= MIN_CALIBRATION_UNITS
                 else "grouped out-of-fold probabilities of every training unit"
+                if calibrator.calibration_units_ == len(data)
+                else f"grouped out-of-fold probabilities of the {len(main)} units of {main.source}"
             ),
         }
         reference = Reference.from_pipeline(pipeline, main.labels, main.groups)

@@ -32,7 +32,7 @@ import numpy as np
 
 from framing.codebook import LABELS
 from framing.errors import FramingError
-from framing.profile.shares import Reference
+from framing.profile.shares import Reference, renormalised
 
 DEFAULT_RESAMPLES = 200
 _POISSON_CDF = np.cumsum([math.exp(-1) / math.factorial(k) for k in range(24)])
@@ -92,15 +92,6 @@ class Replicates:
         hard = np.stack([r.misclassification() for r in drawn])
         soft = np.stack([r.misclassification(soft=True) for r in drawn])
         return cls(ratios, hard, soft)
-
-
-def adjust_many(observed: np.ndarray, misclassification: np.ndarray) -> np.ndarray:
-    """:func:`framing.profile.shares.adjust` for many groups at once: ``observed`` is (groups, labels)."""
-    solution = np.linalg.lstsq(misclassification.T, observed.T, rcond=None)[0].T
-    solution = np.clip(solution, 0.0, None)
-    total = solution.sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, solution / np.where(total > 0, total, 1), observed)
 
 
 @dataclass(frozen=True)
@@ -167,7 +158,4 @@ def read_held_out_errors(path: str | Path) -> HeldOutErrors:
 
 def shifted(shares: np.ndarray, errors: np.ndarray) -> np.ndarray:
     """``(groups, replicates, labels)`` shares minus each replicate's errors, clipped at 0, renormalised."""
-    moved = np.clip(shares - errors[None, :, :], 0.0, None)
-    total = moved.sum(axis=2, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, moved / np.where(total > 0, total, 1), shares)
+    return renormalised(shares - errors[None, :, :], shares)

@@ -42,7 +42,6 @@ from framing.profile.bootstrap import (
     DEFAULT_RESAMPLES,
     HeldOutErrors,
     Replicates,
-    adjust_many,
     document_key,
     poisson_weights,
     shifted,
@@ -59,7 +58,7 @@ from framing.profile.groups import (
     period_of,
     sort_key,
 )
-from framing.profile.shares import CORRECTED, METHODS, Reference, Totals, estimate
+from framing.profile.shares import CORRECTED, METHODS, Reference, Totals, adjust, estimate
 
 DEFAULT_METHOD = "cc"
 """The method a profile leads with when no evaluation of its model is at hand (with one, its best method).
@@ -679,7 +678,7 @@ def _replicate_shares(
         for b in range(stacked.shape[1]):
             filled = np.isfinite(observed[source][:, b, 0])
             if filled.any():
-                shares[filled, b] = adjust_many(observed[source][filled, b], matrices[b])
+                shares[filled, b] = adjust(observed[source][filled, b], matrices[b])
         result[m] = shares
     return result
 

@@ -150,17 +150,25 @@ class Reference:
         )
 
 
+def renormalised(values: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """``values`` clipped at 0, scaled to sum to 1 over the last axis; ``fallback`` where nothing is left."""
+    clipped = np.clip(values, 0.0, None)
+    total = clipped.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, clipped / np.where(total > 0, total, 1), np.asarray(fallback, dtype=float))
+
+
 def adjust(observed: np.ndarray, misclassification: np.ndarray) -> np.ndarray:
     """The shares ``p`` that best explain ``observed = M^T p``: least squares, clipped at 0, renormalised.
+
+    ``observed`` is one vector of shares or a ``(groups, labels)`` array of them.
 
     >>> m = np.array([[0.8, 0.2], [0.1, 0.9]])
     >>> np.round(adjust(np.array([0.8 * 0.5 + 0.1 * 0.5, 0.2 * 0.5 + 0.9 * 0.5]), m), 6).tolist()
     [0.5, 0.5]
     """
-    solution = np.linalg.lstsq(misclassification.T, observed, rcond=None)[0]
-    solution = np.clip(solution, 0.0, None)
-    total = solution.sum()
-    return solution / total if total > 0 else np.asarray(observed, dtype=float)
+    solution = np.linalg.lstsq(misclassification.T, np.asarray(observed).T, rcond=None)[0].T
+    return renormalised(solution, observed)
 
 
 def estimate(totals: Totals, method: str, reference: Reference | None = None) -> np.ndarray:
