@@ -40,7 +40,8 @@ def test_every_feature_set_builds_with_a_grid_of_its_own_parameters(features, no
     assert set(grid) <= set(pipeline.get_params())
     assert feature_set(pipeline) == features
     has_chars = "ngrams" in FEATURE_SETS[features]
-    assert set(hyper_parameters(pipeline)) == ({"C", "chars"} if has_chars else {"C"})
+    searched = {"C", "chars", "extra_weight"} if has_chars else {"C", "extra_weight"}
+    assert set(hyper_parameters(pipeline)) == searched
 
 
 def test_the_default_feature_set_is_the_lemma_ngram_pipeline():

@@ -103,7 +103,7 @@ def fit_selected(
     As in ``framing train``, the temperature is fitted on the first ``main_units`` units (the real
     text) when other labelled sets follow them.
     """
-    calibrate_on = None if main_units is None else np.arange(len(training)) < main_units
+    main_set = None if main_units is None else np.arange(len(training)) < main_units
     pipeline, _ = select_model(
         training.texts,
         training.labels,
@@ -112,7 +112,7 @@ def fit_selected(
         spacy_model,
         max_splits=4,
         features=features,
-        calibrate_on=calibrate_on,
+        main_set=main_set,
     )
     return pipeline
 

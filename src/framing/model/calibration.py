@@ -10,9 +10,11 @@ them by maximum likelihood, then fits the classifier on all the data. Like any
 temperature, it never changes which label is most probable. The calibrated
 out-of-fold probabilities stay in ``out_of_fold_`` (``None`` without
 calibration): share corrections learn the classifier's errors from them.
-``calibrate_on`` (a boolean mask passed to ``fit``) restricts the units the
-temperature is fitted on (how many: ``calibration_units_``), e.g. to the real text when most of the training
-data was written for training: the folds still hold every unit.
+``main_set`` (a boolean mask passed to ``fit``) marks the units of the main,
+real-text set when other labelled sets (text written for training) join it:
+the temperature is fitted on those units only (how many:
+``calibration_units_``; the folds still hold every unit), and every other unit
+weighs ``extra_weight`` in the fits.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from threadpoolctl import threadpool_limits
 
 LOG_FLOOR = 1e-12
 MIN_CALIBRATION_UNITS = 30
-"""Fewer units than this in ``calibrate_on``: the temperature is fitted on every unit instead."""
+"""Fewer units than this in ``main_set``: the temperature is fitted on every unit instead."""
 
 
 def fit_temperature(probabilities: np.ndarray, targets: np.ndarray) -> float:
@@ -56,25 +58,37 @@ class GroupedTemperatureScaling(ClassifierMixin, BaseEstimator):
     estimator : classifier with ``predict_proba``; default a logistic regression.
     n_splits : calibration folds (fewer when there are fewer groups; 1 fits no temperature).
     random_state : seed of the fold assignment.
+    extra_weight : sample weight of each unit outside ``main_set`` (those inside weigh 1).
 
     """
 
-    def __init__(self, estimator: BaseEstimator | None = None, n_splits: int = 3, random_state: int = 0):
+    def __init__(
+        self,
+        estimator: BaseEstimator | None = None,
+        n_splits: int = 3,
+        random_state: int = 0,
+        extra_weight: float = 1.0,
+    ):
         self.estimator = estimator
         self.n_splits = n_splits
         self.random_state = random_state
+        self.extra_weight = extra_weight
+
+    def __setstate__(self, state: dict) -> None:
+        """Models saved before ``extra_weight`` existed weighed every unit alike."""
+        super().__setstate__({"extra_weight": 1.0, **state})
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
 
-    def fit(self, X, y, groups=None, calibrate_on=None) -> GroupedTemperatureScaling:  # noqa: N803
+    def fit(self, X, y, groups=None, main_set=None) -> GroupedTemperatureScaling:  # noqa: N803
         """Fit the temperature on out-of-fold probabilities grouped by ``groups``, then the classifier.
 
-        ``calibrate_on``: a boolean mask of the units whose out-of-fold probabilities fit the
-        temperature (all units when ``None`` or when it selects fewer than
-        :data:`MIN_CALIBRATION_UNITS`).
+        ``main_set``: a boolean mask of the real-text units. Their out-of-fold probabilities fit
+        the temperature (all units' when ``None`` or when it selects fewer than
+        :data:`MIN_CALIBRATION_UNITS`); the other units weigh ``extra_weight`` in the fits.
         """
         X, y = validate_data(self, X, y, accept_sparse=True)  # noqa: N806
         check_classification_targets(y)
@@ -82,6 +96,8 @@ class GroupedTemperatureScaling(ClassifierMixin, BaseEstimator):
         self.classes_, targets = np.unique(y, return_inverse=True)
         groups = np.arange(len(y)) if groups is None else np.asarray(groups)
         n_splits = min(self.n_splits, len(np.unique(groups)))
+        main = np.ones(len(y), dtype=bool) if main_set is None else np.asarray(main_set, dtype=bool)
+        weights = None if self.extra_weight == 1.0 else np.where(main, 1.0, float(self.extra_weight))
         self.temperature_ = 1.0
         self.out_of_fold_ = None
         self.calibration_units_ = 0
@@ -91,15 +107,21 @@ class GroupedTemperatureScaling(ClassifierMixin, BaseEstimator):
             if n_splits >= 2 and len(self.classes_) >= 2:
                 folds = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
                 held_out = cross_val_predict(
-                    clone(base), X, y, groups=groups, cv=folds, method="predict_proba"
+                    clone(base),
+                    X,
+                    y,
+                    groups=groups,
+                    cv=folds,
+                    method="predict_proba",
+                    params={"sample_weight": weights},
                 )
-                rows = np.ones(len(y), dtype=bool) if calibrate_on is None else np.asarray(calibrate_on, bool)
+                rows = main
                 if rows.sum() < MIN_CALIBRATION_UNITS:
                     rows = np.ones(len(y), dtype=bool)
                 self.temperature_ = fit_temperature(held_out[rows], targets[rows])
                 self.calibration_units_ = int(rows.sum())
                 self.out_of_fold_ = self._scale(held_out)
-            self.estimator_ = clone(base).fit(X, y)
+            self.estimator_ = clone(base).fit(X, y, sample_weight=weights)
         return self
 
     def predict_proba(self, X) -> np.ndarray:  # noqa: N803

@@ -39,6 +39,9 @@ FEATURE_SETS: dict[str, tuple[str, ...]] = {
 }
 """Feature set name -> its branches; ``framing train --features NAME``."""
 
+EXTRA_WEIGHTS: list[float] = [1.0, 0.3, 0.1]
+"""Sample weights searched for the units of sets written for training, when they join the main set."""
+
 
 def make_char_vectorizer() -> LemmaTfidfVectorizer:
     """Character 2-4-grams within word boundaries, over the lemma text."""
@@ -136,15 +139,15 @@ def feature_set(pipeline: Pipeline) -> str:
     return "+".join(name for name, _ in pipeline.named_steps["features"].transformer_list)
 
 
-def fit_params(groups: Sequence[str], calibrate_on: Sequence[bool] | None = None) -> dict[str, Any]:
-    """Fit parameters for the calibration: ``pipeline.fit(X, y, **fit_params(g))``.
+def fit_params(groups: Sequence[str], main_set: Sequence[bool] | None = None) -> dict[str, Any]:
+    """Fit parameters for the classifier: ``pipeline.fit(X, y, **fit_params(g))``.
 
-    ``groups`` keep each source on one side of the calibration folds; ``calibrate_on`` marks the
-    units the temperature is fitted on (see :class:`GroupedTemperatureScaling`).
+    ``groups`` keep each source on one side of the calibration folds; ``main_set`` marks the
+    real-text units (see :class:`GroupedTemperatureScaling`).
     """
     params: dict[str, Any] = {"classifier__groups": np.asarray(groups)}
-    if calibrate_on is not None:
-        params["classifier__calibrate_on"] = np.asarray(calibrate_on, dtype=bool)
+    if main_set is not None:
+        params["classifier__main_set"] = np.asarray(main_set, dtype=bool)
     return params
 
 
@@ -153,27 +156,55 @@ def grouped_folds(n_groups: int, seed: int = SEED, max_splits: int = 5) -> Strat
     return StratifiedGroupKFold(n_splits=max(2, min(max_splits, n_groups)), shuffle=True, random_state=seed)
 
 
+def main_set_folds(
+    labels: Sequence[str],
+    groups: Sequence[str],
+    main_set: Sequence[bool],
+    seed: int = SEED,
+    max_splits: int = 5,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Folds over the main set's sources, with every other unit in every training split and no test split.
+
+    The folds that choose a model then score it on real text only, as ``make evaluate`` does.
+    With fewer than two sources in the main set, :func:`grouped_folds` over every unit instead.
+    """
+    labels, groups, main = np.asarray(labels), np.asarray(groups), np.asarray(main_set, dtype=bool)
+    inside, outside = np.flatnonzero(main), np.flatnonzero(~main)
+    n_sources = len(set(groups[inside]))
+    if n_sources < 2:
+        return list(grouped_folds(len(set(groups)), seed, max_splits).split(labels, labels, groups))
+    splitter = grouped_folds(n_sources, seed, max_splits)
+    return [
+        (np.concatenate([inside[train], outside]), inside[test])
+        for train, test in splitter.split(inside, labels[inside], groups[inside])
+    ]
+
+
 def model_search(
-    n_groups: int,
+    folds: list[tuple[np.ndarray, np.ndarray]],
     seed: int = SEED,
     spacy_model: str = DEFAULT_PIPELINE,
     n_jobs: int = 1,
-    max_splits: int = 5,
     features: str = DEFAULT_FEATURES,
+    weigh_extra: bool = False,
 ) -> GridSearchCV:
     """The grid search that chooses the model, in training and inside each evaluation fold.
 
     :func:`param_grid` over :func:`build_pipeline` with feature set
-    ``features``, scored by macro-F1 on folds grouped by source (pass
-    ``groups`` to ``fit``). The search fits without calibration, which never
-    changes the predicted label and so cannot change the choice;
-    :func:`select_model` calibrates the chosen configuration.
+    ``features`` (and, with ``weigh_extra``, the weight of the units written for
+    training, :data:`EXTRA_WEIGHTS`), scored by mean macro-F1 on ``folds``. The
+    search fits without calibration, which never changes the predicted label
+    and so cannot change the choice; :func:`select_model` calibrates the chosen
+    configuration.
     """
+    grid = param_grid(features)
+    if weigh_extra:
+        grid["classifier__extra_weight"] = EXTRA_WEIGHTS
     return GridSearchCV(
         build_pipeline(spacy_model=spacy_model, seed=seed, calibration_folds=1, features=features),
-        param_grid(features),
+        grid,
         scoring="f1_macro",
-        cv=grouped_folds(n_groups, seed, max_splits),
+        cv=folds,
         n_jobs=n_jobs,
         refit=False,
         error_score="raise",
@@ -189,29 +220,38 @@ def select_model(
     n_jobs: int = 1,
     max_splits: int = 5,
     features: str = DEFAULT_FEATURES,
-    calibrate_on: Sequence[bool] | None = None,
+    main_set: Sequence[bool] | None = None,
 ) -> tuple[Pipeline, GridSearchCV]:
     """Choose hyper-parameters by :func:`model_search` on folds grouped by ``groups``, then fit.
 
-    The chosen configuration is fitted on everything, with its calibration
-    grouped the same way and its temperature fitted on the ``calibrate_on``
-    units. Returns the fitted pipeline and the search (its ``cv_results_``).
+    Without ``main_set``, the folds are :func:`grouped_folds` over every unit.
+    With it (a mask of the real-text units, when sets written for training join
+    them), :func:`main_set_folds`: every configuration is scored on real text
+    only, and the weight of the other units is searched too. The chosen
+    configuration is fitted on everything, with its calibration grouped the
+    same way and its temperature fitted on the ``main_set`` units. Returns the
+    fitted pipeline and the search (its ``cv_results_``).
     """
-    search = model_search(len(set(groups)), seed, spacy_model, n_jobs, max_splits, features)
+    if main_set is None:
+        folds = list(grouped_folds(len(set(groups)), seed, max_splits).split(texts, labels, groups))
+    else:
+        folds = main_set_folds(labels, groups, main_set, seed, max_splits)
+    search = model_search(folds, seed, spacy_model, n_jobs, features, weigh_extra=main_set is not None)
     with warnings.catch_warnings():
         # A rare label with fewer units than folds is expected with few labels; folds stay grouped.
         warnings.filterwarnings("ignore", "The least populated class", UserWarning)
         warnings.filterwarnings("ignore", "Number of classes in training fold", RuntimeWarning)
-        search.fit(texts, labels, groups=groups)
+        search.fit(texts, labels, **fit_params(groups, main_set))
         chosen = build_pipeline(spacy_model=spacy_model, seed=seed, features=features)
         chosen.set_params(**search.best_params_)
-        return chosen.fit(texts, labels, **fit_params(groups, calibrate_on)), search
+        return chosen.fit(texts, labels, **fit_params(groups, main_set)), search
 
 
 def hyper_parameters(pipeline: Pipeline) -> dict[str, Any]:
-    """The searched hyper-parameters of a fitted pipeline, readable: ``{"C": 1.0, "chars": "off"}``."""
+    """The searched hyper-parameters of a fitted pipeline, readable: ``{"C": 1.0, "chars": "off", ...}``."""
     params = pipeline.get_params()
-    return {name.rpartition("__")[2]: _describe(params[name]) for name in param_grid(feature_set(pipeline))}
+    names = [*param_grid(feature_set(pipeline)), "classifier__extra_weight"]
+    return {name.rpartition("__")[2]: _describe(params[name]) for name in names}
 
 
 def _describe(value: object) -> object:

@@ -43,7 +43,7 @@ def train(
         main, extras = load_training_sets(labels_dir, units_path, extra_dirs)
         data = LabelledData.concat([main, *extras])
         check_trainable(data, grouped_folds(len(set(data.sources)), seed))
-        calibrate_on = [True] * len(main) + [False] * (len(data) - len(main)) if extras else None
+        main_set = [True] * len(main) + [False] * (len(data) - len(main)) if extras else None
         pipeline, search = select_model(
             data.texts,
             data.labels,
@@ -52,7 +52,7 @@ def train(
             spacy_model,
             n_jobs,
             features=features,
-            calibrate_on=calibrate_on,
+            main_set=main_set,
         )
         metadata = _metadata(data, main, extras, pipeline, search, spacy_model, seed)
         calibrator = pipeline.named_steps["classifier"]
@@ -110,17 +110,21 @@ def _metadata(
         ],
         "label_problems": data.problems,
         "cv": {
-            "protocol": f"{search.n_splits_}-fold StratifiedGroupKFold by source, seed {seed}",
-            "scoring": "mean of per-fold macro-F1",
+            "protocol": (
+                f"{search.n_splits_}-fold StratifiedGroupKFold by source over the {len(main)} units of "
+                f"{main.source}; the other sets' units in every training fold and no test fold; seed {seed}"
+                if extras
+                else f"{search.n_splits_}-fold StratifiedGroupKFold by source, seed {seed}"
+            ),
+            "scoring": f"mean of per-fold macro-F1{f' on the units of {main.source} only' if extras else ''}",
             "best_params": hyper_parameters(pipeline),
             "macro_f1_mean": float(results["mean_test_score"][best]),
             "macro_f1_std": float(results["std_test_score"][best]),
             "macro_f1_folds": fold_scores,
-            "note": "Mean of per-fold macro-F1 of the configuration selected on these same folds, with "
-            "written and real units mixed in the test folds: optimistic because the configuration was "
-            "chosen on these folds, and for model selection only. `make evaluate` reports nested "
-            "estimates on real units only; its headline is the pooled out-of-fold macro-F1 (one "
-            "macro-F1 over all held-out units), which can differ from a mean of per-fold macro-F1 "
-            "either way.",
+            "note": "Mean of per-fold macro-F1 of the configuration selected on these same folds: "
+            "optimistic because the configuration was chosen on these folds, and for model selection "
+            "only. `make evaluate` reports nested estimates on real units only; its headline is the "
+            "pooled out-of-fold macro-F1 (one macro-F1 over all held-out units), which can differ "
+            "from a mean of per-fold macro-F1 either way.",
         },
     }
