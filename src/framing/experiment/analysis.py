@@ -26,7 +26,7 @@ from framing.experiment.metrics import (
 )
 from framing.experiment.protocols import Predictions, Split
 from framing.labels.dataset import LabelledData
-from framing.model.pipeline import SEED, hyper_parameters
+from framing.model.pipeline import SEED, fit_params, hyper_parameters
 
 CURVE_FRACTIONS = (0.2, 0.4, 0.6, 0.8, 1.0)
 CURVE_SEEDS = 3
@@ -50,9 +50,12 @@ def document_subset(
     return np.sort(chosen)
 
 
-def _curve_point(pipeline: Pipeline, training: LabelledData, test: LabelledData) -> float:
+def _curve_point(pipeline: Pipeline, training: LabelledData, test: LabelledData, main_units: int) -> float:
     # Macro-F1 depends only on the predicted label, which calibration never changes: fit without it.
-    fitted = clone(pipeline).set_params(classifier__n_splits=1).fit(training.texts, training.labels)
+    # The first ``main_units`` units are real text: the others weigh as the fold's model chose.
+    main_set = np.arange(len(training)) < main_units
+    fitted = clone(pipeline).set_params(classifier__n_splits=1)
+    fitted.fit(training.texts, training.labels, **fit_params(training.groups, main_set))
     return fold_macro_f1(test.labels, fitted.predict(test.texts))
 
 
@@ -106,7 +109,7 @@ def learning_curve(
         return main if extra is None else LabelledData.concat([main, extra])
 
     scores = Parallel(n_jobs=n_jobs)(
-        delayed(_curve_point)(pipelines[k], training(subset), data.subset(test))
+        delayed(_curve_point)(pipelines[k], training(subset), data.subset(test), len(subset))
         for _, _, k, subset, test in tasks
     )
     # One row per fit: fraction, seed index, fold index, training units, training documents, macro-F1.
