@@ -179,7 +179,28 @@ def analyse(predictions: Predictions, n_resamples: int = N_RESAMPLES, seed: int 
         "errors": error_examples(predictions),
         "by_kind": by_kind(data, labels_of, n_resamples, seed),
         "by_document": by_document(data, labels_of["model"]),
+        "predictions": unit_predictions(predictions),
     }
+
+
+def unit_predictions(predictions: Predictions) -> list[dict[str, Any]]:
+    """One row per scored unit: ids, gold and predicted labels, probabilities, the fold that predicted it.
+
+    Two evaluations of the same units can be compared unit by unit (``framing compare``).
+    """
+    data, predicted = predictions.data, predictions.predicted
+    return [
+        {
+            "unit_id": data.unit_ids[i],
+            "doc_id": data.groups[i],
+            "kind": data.kinds[i],
+            "gold": data.labels[i],
+            "predicted": predicted[i],
+            "probabilities": {label: round(float(p), 6) for label, p in zip(LABELS, row, strict=True)},
+            "fold": int(predictions.fold_of[i]) + 1,
+        }
+        for i, row in enumerate(predictions.probabilities)
+    ]
 
 
 def error_examples(predictions: Predictions, n: int = N_EXAMPLES) -> dict[str, list[dict[str, Any]]]:
