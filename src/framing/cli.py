@@ -723,6 +723,70 @@ def evaluate(
 
 
 @app.command()
+def compare(
+    first: Annotated[Path, typer.Argument(help="Report folder (or metrics.json) of the first evaluation.")],
+    second: Annotated[Path, typer.Argument(help="Report folder (or metrics.json) of the second evaluation.")],
+    protocol: Annotated[
+        str, typer.Option(help="Which predictions to compare: cv (nested CV) or test (the --test set).")
+    ] = "cv",
+    resamples: Annotated[int, typer.Option(min=1, help="Bootstrap resamples of documents.")] = 2000,
+    seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Random seed of the bootstrap.")] = 13,
+    output: Annotated[Path | None, typer.Option(help="Also write the comparison to this JSON file.")] = None,
+) -> None:
+    """Compare two evaluations of the same units: both models' scores and first minus second, paired.
+
+    Both evaluations must have scored the same labelled units (for example
+    `framing evaluate` of two feature sets). The differences are scored on the
+    same document resamples, so their 95% interval says whether the data tell
+    the two models apart.
+    """
+    from rich import box
+
+    from framing.experiment.compare import compare as compare_evaluations
+    from framing.experiment.compare import read_metrics
+    from framing.files import atomic_write, check_output
+    from framing.report.text import estimate_text
+
+    if output is not None:
+        run(check_output, output)
+    evaluations = run(read_metrics, first), run(read_metrics, second)
+    result = run(compare_evaluations, *evaluations, protocol, resamples, seed)
+    names = [f"{system['model_id']} ({system['features'] or 'ngrams'})" for system in result["systems"]]
+    table = Table(
+        title=f"{result['protocol']}: {result['units']} units, {result['documents']} documents",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for column in ("score", "first", "second", "first − second"):
+        table.add_column(column, justify="left" if column == "score" else "right")
+    for name in ("macro_f1", "accuracy", "kappa"):
+        table.add_row(
+            name.replace("_", "-"),
+            *(estimate_text(scores["scores"][name], compact=True) for scores in result["scores"]),
+            estimate_text(result["first_minus_second"][name], "+", compact=True),
+        )
+    console.print(f"first: {names[0]}\nsecond: {names[1]}", highlight=False)
+    Console().print(table)
+    difference = result["first_minus_second"]["macro_f1"]
+    if difference["low"] is not None and difference["low"] > 0:
+        finding = "the first model is better"
+    elif difference["high"] is not None and difference["high"] < 0:
+        finding = "the second model is better"
+    else:
+        finding = "the data cannot tell the two models apart (the interval includes 0)"
+    console.print(f"macro-F1, first − second: {finding}.")
+    for note in result["notes"]:
+        console.print(f"[bold yellow]note:[/] {note}")
+    console.print(
+        f"95% bootstrap intervals in brackets, {resamples} resamples of documents, the same resamples for "
+        "both models (paired)."
+    )
+    if output is not None:
+        with atomic_write(output) as stream:
+            stream.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command()
 def agreement(
     files: Annotated[
         list[Path], typer.Argument(help="Labels files, one or more per annotator, or folders of them.")
