@@ -526,7 +526,9 @@ def model_card_section(metrics: dict[str, Any]) -> Section:
                     ["codebook version", card["codebook_version"]],
                     [
                         "hyper-parameters",
-                        ", ".join(f"{k} = {v}" for k, v in metrics["model"]["hyper_parameters"].items()),
+                        ", ".join(f"{k} = {v}" for k, v in metrics["model"]["hyper_parameters"].items())
+                        + " (C: inverse regularisation strength; chars: character n-grams; extra_weight: "
+                        "sample weight of each unit written for training, real units weigh 1)",
                     ],
                     ["spaCy pipeline", metrics["model"]["spacy_model"]],
                 ],
