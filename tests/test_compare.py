@@ -49,6 +49,10 @@ def test_the_difference_follows_the_predictions(evaluation):
     model_accuracy = evaluation.metrics["protocols"]["cv"]["systems"]["model"]["scores"]["accuracy"]["value"]
     assert result["scores"][0]["scores"]["accuracy"]["value"] == 1.0
     assert result["first_minus_second"]["accuracy"]["value"] == pytest.approx(1 - model_accuracy)
+    model_f1 = evaluation.metrics["protocols"]["cv"]["systems"]["model"]["per_label"]
+    for label, difference in result["first_minus_second_f1_per_label"].items():
+        if model_f1[label]["f1"]["value"] is not None:
+            assert difference["value"] == pytest.approx(1 - model_f1[label]["f1"]["value"])
     reversed_result = compare(evaluation.metrics, perfect, n_resamples=200)
     assert reversed_result["first_minus_second"]["accuracy"]["value"] == pytest.approx(model_accuracy - 1)
 
@@ -89,6 +93,7 @@ def test_compare_on_the_command_line(evaluation, tmp_path):
     result = runner.invoke(app, ["compare", *arguments])
     assert result.exit_code == 0, result.output
     assert "first − second" in result.output and "cannot tell the two models apart" in result.output
+    assert "individual-blame" in result.output
     assert json.loads(out.read_text())["units"] == evaluation.metrics["protocols"]["cv"]["units"]
     assert read_metrics(folder)["model_id"] == evaluation.metrics["model_id"]
 

@@ -754,19 +754,30 @@ def compare(
     names = [f"{system['model_id']} ({system['features'] or 'ngrams'})" for system in result["systems"]]
     table = Table(
         title=f"{result['protocol']}: {result['units']} units, {result['documents']} documents",
+        caption="Below the line: each label's F1.",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    for column in ("score", "first", "second", "first − second"):
-        table.add_column(column, justify="left" if column == "score" else "right")
+    table.add_column("score")
+    for column in ("first", "second", "first − second"):
+        table.add_column(column, justify="right", no_wrap=True)
     for name in ("macro_f1", "accuracy", "kappa"):
         table.add_row(
-            name.replace("_", "-"),
+            name.replace("macro_f1", "macro-F1"),
             *(estimate_text(scores["scores"][name], compact=True) for scores in result["scores"]),
             estimate_text(result["first_minus_second"][name], "+", compact=True),
         )
-    console.print(f"first: {names[0]}\nsecond: {names[1]}", highlight=False)
-    Console().print(table)
+    table.add_section()
+    for label in LABELS:
+        table.add_row(
+            label,
+            *(estimate_text(scores["per_label"][label]["f1"], compact=True) for scores in result["scores"]),
+            estimate_text(result["first_minus_second_f1_per_label"][label], "+", compact=True),
+        )
+    # The comparison is the output (standard output); piped, it keeps full label names.
+    out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 100)
+    out.print(f"first: {names[0]}\nsecond: {names[1]}", highlight=False)
+    out.print(table)
     difference = result["first_minus_second"]["macro_f1"]
     if difference["low"] is not None and difference["low"] > 0:
         finding = "the first model is better"
@@ -774,10 +785,10 @@ def compare(
         finding = "the second model is better"
     else:
         finding = "the data cannot tell the two models apart (the interval includes 0)"
-    console.print(f"macro-F1, first − second: {finding}.")
+    out.print(f"macro-F1, first − second: {finding}.")
     for note in result["notes"]:
-        console.print(f"[bold yellow]note:[/] {note}")
-    console.print(
+        out.print(f"[bold yellow]note:[/] {note}")
+    out.print(
         f"95% bootstrap intervals in brackets, {resamples} resamples of documents, the same resamples for "
         "both models (paired)."
     )

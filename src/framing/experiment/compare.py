@@ -14,7 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from framing.errors import FramingError
-from framing.experiment.metrics import N_RESAMPLES, classification_report, paired_differences
+from framing.experiment.metrics import (
+    N_RESAMPLES,
+    classification_report,
+    paired_differences,
+    paired_label_differences,
+)
 from framing.model.pipeline import SEED
 
 
@@ -96,6 +101,9 @@ def compare(
             for predicted in (predicted_first, predicted_second)
         ],
         "first_minus_second": paired_differences(
+            gold, predicted_first, predicted_second, groups, n_resamples, seed
+        ),
+        "first_minus_second_f1_per_label": paired_label_differences(
             gold, predicted_first, predicted_second, groups, n_resamples, seed
         ),
         "notes": notes,

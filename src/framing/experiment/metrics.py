@@ -160,15 +160,50 @@ def paired_differences(
     >>> d["accuracy"]["value"]
     0.5
     """
+    point, resampled = _paired_scores(gold, first, second, groups, n_resamples, seed)
+    return {name: estimate(point[name], resampled[name], confidence) for name in HEADLINE}
+
+
+def paired_label_differences(
+    gold: Sequence[str],
+    first: Sequence[str],
+    second: Sequence[str],
+    groups: Sequence[str],
+    n_resamples: int = N_RESAMPLES,
+    seed: int = 0,
+    confidence: float = CONFIDENCE,
+) -> dict[str, dict[str, Any]]:
+    """Per-label F1 of ``first`` minus ``second``, on the same resamples as :func:`paired_differences`.
+
+    >>> gold = ["none", "resource"]
+    >>> d = paired_label_differences(gold, gold, ["none", "none"], ["d1", "d2"], 200)
+    >>> round(d["none"]["value"], 3), d["resource"]["value"]
+    (0.333, 1.0)
+    """
+    point, resampled = _paired_scores(gold, first, second, groups, n_resamples, seed)
+    return {
+        label: estimate(point["f1"][k], resampled["f1"][:, k], confidence) for k, label in enumerate(LABELS)
+    }
+
+
+def _paired_scores(
+    gold: Sequence[str],
+    first: Sequence[str],
+    second: Sequence[str],
+    groups: Sequence[str],
+    n_resamples: int,
+    seed: int,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Every score of ``first`` minus ``second``: point values and values on each document resample."""
     a, b = group_confusions(gold, first, groups), group_confusions(gold, second, groups)
     weights = resample_weights(len(a), n_resamples, seed)
     point_a, point_b = scores_from_confusion(a.sum(axis=0)), scores_from_confusion(b.sum(axis=0))
     resampled_a = scores_from_confusion(np.tensordot(weights, a, axes=1))
     resampled_b = scores_from_confusion(np.tensordot(weights, b, axes=1))
-    return {
-        name: estimate(point_a[name] - point_b[name], resampled_a[name] - resampled_b[name], confidence)
-        for name in HEADLINE
-    }
+    return (
+        {name: point_a[name] - point_b[name] for name in point_a},
+        {name: resampled_a[name] - resampled_b[name] for name in resampled_a},
+    )
 
 
 def calibration_report(
