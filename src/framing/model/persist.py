@@ -20,8 +20,9 @@ stand in) can make framing run their code.
   Python package; a pipeline given as a folder path is refused. Likewise
   sentence embeddings may only name all-MiniLM-L6-v2 from its package: a
   sentence-transformers folder names the classes to import. A static
-  (model2vec) embedding folder holds only arrays and JSON, so its path is
-  allowed.
+  (model2vec) embedding model holds only arrays and tokenizer JSON: a fitted
+  one carries them in the model file; one saved before it did names its
+  folder, which is allowed.
 - ``framing info`` reads only the sidecar and hashes the model file; it never
   unpickles the model.
 
@@ -58,7 +59,16 @@ from framing.codebook import LABELS
 from framing.errors import ModelError, no_model_message
 from framing.files import atomic_write, being_written, check_output, output_lock
 
-LIBRARIES = ("framing", "scikit-learn", "spacy", "spacy-lookups-data", "joblib", "numpy", "datasets")
+LIBRARIES = (
+    "framing",
+    "scikit-learn",
+    "spacy",
+    "spacy-lookups-data",
+    "joblib",
+    "numpy",
+    "datasets",
+    "tokenizers",
+)
 
 KEY_ENV = "FRAMING_KEY_FILE"
 DEFAULT_KEY_FILE = Path("~/.config/framing/model.key")
