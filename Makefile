@@ -25,7 +25,7 @@ help:  ## List the targets
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,scale,static]'
+	$(BIN)/pip install --quiet -e '.[dev,scale]'
 	touch $@
 
 setup: $(STAMP)  ## Create .venv and install framing with its dev tools
@@ -70,10 +70,10 @@ benchmark-scale: $(MODEL)  ## Dask workers against one process: predict 1,000,00
 benchmark-profile: $(MODEL)  ## framing profile on 1,000,000 units, from units and from predictions, 1 process and 2 workers
 	$(BIN)/python benchmarks/profile_scale.py --workers 2
 
-$(STATIC_MODEL)/config.json: $(STAMP)
+$(STATIC_MODEL)/config.json: | $(STAMP)
 	$(FRAMING) distill --output $(STATIC_MODEL)
 
-static-embeddings: $(STATIC_MODEL)/config.json  ## Distill the static embedding model from MiniLM (needs embeddings-setup)
+static-embeddings: $(STATIC_MODEL)/config.json  ## Distill the static embedding model from MiniLM if it is missing (needs embeddings-setup; the project ships one)
 
 benchmark-embeddings: $(STAMP) $(UNITS) $(STATIC_MODEL)/config.json  ## Train one model per feature set, compare prediction speed on one core
 	for features in $(FEATURE_SETS); do \

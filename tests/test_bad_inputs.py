@@ -164,7 +164,8 @@ def test_a_model_naming_a_spacy_pipeline_by_path_is_refused(workspace, model_cop
     from framing.model.persist import load_model_file, trust_model_file
 
     pipeline = load_model_file(model_copy).pipeline
-    pipeline.set_params(lemmas__spacy_model=str(workspace / "pipeline-with-code"))
+    name = next(name for name in pipeline.get_params() if name.endswith("spacy_model"))
+    pipeline.set_params(**{name: str(workspace / "pipeline-with-code")})
     evil = workspace / "path.joblib"
     joblib.dump(pipeline, evil)
     _sidecar_for(evil, model_copy)

@@ -20,7 +20,14 @@ from framing.model import embeddings
 from framing.model import pipeline as model
 from framing.model import predict as predict_module
 from framing.model.embeddings import SentenceEmbedding, StaticEmbedding
-from framing.model.pipeline import FEATURE_SETS, build_pipeline, feature_set, hyper_parameters, param_grid
+from framing.model.pipeline import (
+    DEFAULT_FEATURES,
+    FEATURE_SETS,
+    build_pipeline,
+    feature_set,
+    hyper_parameters,
+    param_grid,
+)
 from framing.model.train import train
 from framing.report.card import features_limit
 
@@ -45,10 +52,29 @@ def test_every_feature_set_builds_with_a_grid_of_its_own_parameters(features, no
     assert set(hyper_parameters(pipeline)) == searched
 
 
-def test_the_default_feature_set_is_the_lemma_ngram_pipeline():
-    pipeline = build_pipeline()
+def test_the_ngram_feature_set_is_the_lemma_ngram_pipeline():
+    pipeline = build_pipeline(features="ngrams")
     assert list(pipeline.named_steps) == ["lemmas", "features", "classifier"]
     assert feature_set(pipeline) == "ngrams"
+
+
+def test_the_default_feature_set_joins_ngrams_and_static_embeddings():
+    pipeline = build_pipeline()
+    assert feature_set(pipeline) == DEFAULT_FEATURES == "ngrams+static"
+    assert [name for name, _ in pipeline.named_steps["features"].transformer_list] == ["ngrams", "static"]
+
+
+def test_row_norms_do_not_depend_on_the_batch():
+    rng = np.random.default_rng(0)
+    matrix = rng.normal(size=(64, 256)).astype(np.float32)
+    whole = embeddings.row_norms(matrix)
+    assert whole == pytest.approx(np.linalg.norm(matrix, axis=1), rel=1e-6)
+    buffer = np.empty(matrix.size + 16, dtype=np.float32)
+    for offset in range(8):  # the same rows at other memory alignments, alone and in other batches
+        moved = buffer[offset : offset + matrix.size].reshape(matrix.shape)
+        moved[:] = matrix
+        assert embeddings.row_norms(moved[3:4])[0] == whole[3]
+        assert (embeddings.row_norms(moved[5:40]) == whole[5:40]).all()
 
 
 def test_embeddings_see_raw_text_and_ngrams_see_lemmas(no_model_checks):
@@ -78,14 +104,13 @@ def test_an_unknown_feature_set_is_a_clear_error():
 
 def test_a_missing_extra_names_what_to_install(monkeypatch):
     monkeypatch.setattr(embeddings.importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(FeatureError, match=r"'model2vec'.*pip install -e '\.\[static\]'"):
+    with pytest.raises(FeatureError, match=r"'model2vec'.*reinstall framing \(`pip install -e \.`\)"):
         build_pipeline(features="ngrams+static")
     with pytest.raises(FeatureError, match=r"'sentence_transformers'.*pip install -e '\.\[embeddings\]'"):
         build_pipeline(features="minilm")
 
 
 def test_a_missing_static_model_says_how_to_make_it(tmp_path, monkeypatch):
-    pytest.importorskip("model2vec", reason="needs the extra: pip install -e '.[static]'")
     monkeypatch.chdir(tmp_path)
     with pytest.raises(FeatureError, match="framing distill"):
         build_pipeline(features="static")
@@ -93,9 +118,9 @@ def test_a_missing_static_model_says_how_to_make_it(tmp_path, monkeypatch):
 
 def test_the_cli_shows_the_error_with_its_brackets(monkeypatch, tmp_path):
     monkeypatch.setattr(embeddings.importlib.util, "find_spec", lambda name: None)
-    result = CliRunner().invoke(app, ["train", "--features", "static", "-o", str(tmp_path / "m.joblib")])
+    result = CliRunner().invoke(app, ["train", "--features", "minilm", "-o", str(tmp_path / "m.joblib")])
     assert result.exit_code == 1
-    assert "pip install -e '.[static]'" in " ".join(result.output.split())
+    assert "pip install -e '.[embeddings]'" in " ".join(result.output.split())
 
 
 def test_static_embedding_encodes_raw_text(tiny_static_model):

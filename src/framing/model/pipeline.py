@@ -3,10 +3,12 @@
 Feature sets (:data:`FEATURE_SETS`) name the branches of the features:
 ``ngrams`` (spaCy lemmas -> word and character n-grams + lexicon cues),
 ``static`` (model2vec static embeddings) and ``minilm`` (all-MiniLM-L6-v2
-sentence embeddings). The default, ``ngrams``, is the pipeline
-``lemmas -> features -> classifier``; the others join their branches in a
-``FeatureUnion`` that gives the raw text to each branch, so the embeddings
-see the text and the n-grams its lemmas.
+sentence embeddings). ``ngrams`` alone is the pipeline ``lemmas -> features
+-> classifier``; the others, including the default ``ngrams+static``, join
+their branches in a ``FeatureUnion`` that gives the raw text to each branch,
+so the embeddings see the text and the n-grams its lemmas. The default was
+chosen on docs/results.md: measurably more accurate than ``ngrams`` on real
+text, and above 10,000 sentences/s on one core.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from framing.model.nlp import DEFAULT_PIPELINE, SpacyLemmatizer
 
 SEED = 13
 
-DEFAULT_FEATURES = "ngrams"
+DEFAULT_FEATURES = "ngrams+static"
 FEATURE_SETS: dict[str, tuple[str, ...]] = {
     "ngrams": ("ngrams",),
     "ngrams+static": ("ngrams", "static"),
@@ -70,7 +72,7 @@ def param_grid(features: str = DEFAULT_FEATURES) -> dict[str, list[object]]:
     The character n-gram switch exists only in feature sets with n-grams.
     """
     grid: dict[str, list[object]] = {"classifier__estimator__C": [0.3, 1.0, 3.0, 10.0]}
-    if features == DEFAULT_FEATURES:
+    if features == "ngrams":
         grid["features__chars"] = ["drop", make_char_vectorizer()]
     elif "ngrams" in FEATURE_SETS[features]:
         grid["features__ngrams__features__chars"] = ["drop", make_char_vectorizer()]
@@ -114,8 +116,9 @@ def build_pipeline(
 
     Features (see :data:`FEATURE_SETS`) -> class-balanced logistic
     regression, temperature-scaled on out-of-fold scores grouped by document
-    (pass them with :func:`fit_params`). With the default ``ngrams``: spaCy
-    lemmas -> word 1-2-grams + character 2-4-grams + lexicon cues.
+    (pass them with :func:`fit_params`). With ``ngrams``: spaCy lemmas -> word
+    1-2-grams + character 2-4-grams + lexicon cues; the default adds the static
+    embeddings of the raw text.
     """
     branches = check_features(features)
     classifier = GroupedTemperatureScaling(
@@ -123,7 +126,7 @@ def build_pipeline(
         n_splits=calibration_folds,
         random_state=seed,
     )
-    if features == DEFAULT_FEATURES:
+    if features == "ngrams":
         return Pipeline([*ngram_steps(spacy_model), ("classifier", classifier)])
     union = FeatureUnion(
         [(name, _branch(name, spacy_model, "ngrams" in branches)) for name in branches],
@@ -135,7 +138,7 @@ def build_pipeline(
 def feature_set(pipeline: Pipeline) -> str:
     """The name of a built pipeline's feature set (models saved before feature sets: ``ngrams``)."""
     if "lemmas" in pipeline.named_steps:
-        return DEFAULT_FEATURES
+        return "ngrams"
     return "+".join(name for name, _ in pipeline.named_steps["features"].transformer_list)
 
 
