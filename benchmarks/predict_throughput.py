@@ -26,7 +26,7 @@ from framing.corpus.units import read_units
 from framing.labels.dataset import load_labelled
 from framing.model.nlp import load_nlp
 from framing.model.persist import FramingModel
-from framing.model.pipeline import hyper_parameters, make_char_vectorizer
+from framing.model.pipeline import feature_set, hyper_parameters, make_char_vectorizer, param_grid
 from framing.model.predict import iter_predict, load_model
 
 
@@ -56,7 +56,8 @@ def main() -> None:
     tokenizer_rate = len(texts) / (time.perf_counter() - start)
 
     chars = hyper_parameters(model.pipeline)["chars"] == "on"
-    with_chars = clone(model.pipeline).set_params(features__chars=make_char_vectorizer())
+    chars_switch = next(name for name in param_grid(feature_set(model.pipeline)) if name.endswith("__chars"))
+    with_chars = clone(model.pipeline).set_params(**{chars_switch: make_char_vectorizer()})
     data = load_labelled("data/labels", args.units)
     with_chars.fit(data.texts, data.labels)
 
