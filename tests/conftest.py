@@ -89,7 +89,7 @@ def _tiny_vectors(dimensions: int = 8):
 def tiny_static_model(tmp_path_factory) -> Path:
     """A model2vec static model with 8 dimensions over a few words, built here (no download)."""
     model2vec = pytest.importorskip(
-        "model2vec", reason="static embeddings need the extra: pip install -e '.[static]'"
+        "model2vec", reason="static embeddings need model2vec, a base dependency: pip install -e ."
     )
     folder = tmp_path_factory.mktemp("static") / "static-minilm"
     model2vec.StaticModel(
