@@ -189,7 +189,8 @@ def train(
         Features,
         typer.Option(
             help="Feature set: lemma n-grams, static (model2vec) or MiniLM sentence embeddings, or "
-            "n-grams joined with one of them. Embeddings need the optional extra 'embeddings' (see README)."
+            "n-grams joined with one of them. The static vectors ship in models/static-minilm; MiniLM "
+            "needs the optional extra 'embeddings' (see README)."
         ),
     ] = DEFAULT_FEATURE_SET,
 ) -> None:
@@ -234,7 +235,11 @@ def distill(
     ] = "all-MiniLM-L6-v2",
     dimensions: Annotated[int, typer.Option(min=2, help="Dimensions kept by PCA.")] = 256,
 ) -> None:
-    """Distill the static (model2vec) embedding model for `train --features static` (extra 'embeddings')."""
+    """Re-make the static (model2vec) embedding model of the default features (extra 'embeddings').
+
+    The project ships one in models/static-minilm; distilling replaces it, and models trained
+    with the old vectors must be retrained to use the new ones.
+    """
     from framing.model.embeddings import distill_static
 
     with console.status(f"distilling a static model from {source} (about a minute)"):
