@@ -240,14 +240,15 @@ def select_model(
     else:
         folds = main_set_folds(labels, groups, main_set, seed, max_splits)
     search = model_search(folds, seed, spacy_model, n_jobs, features, weigh_extra=main_set is not None)
+    params = fit_params(groups, main_set)
     with warnings.catch_warnings():
         # A rare label with fewer units than folds is expected with few labels; folds stay grouped.
         warnings.filterwarnings("ignore", "The least populated class", UserWarning)
         warnings.filterwarnings("ignore", "Number of classes in training fold", RuntimeWarning)
-        search.fit(texts, labels, **fit_params(groups, main_set))
+        search.fit(texts, labels, **params)
         chosen = build_pipeline(spacy_model=spacy_model, seed=seed, features=features)
         chosen.set_params(**search.best_params_)
-        return chosen.fit(texts, labels, **fit_params(groups, main_set)), search
+        return chosen.fit(texts, labels, **params), search
 
 
 def hyper_parameters(pipeline: Pipeline) -> dict[str, Any]:
